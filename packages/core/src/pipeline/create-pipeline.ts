@@ -1,0 +1,137 @@
+import { Subject, share, type Observable, type SchedulerLike } from 'rxjs';
+import type { PipelineNotice } from '../alert/alert.js';
+import { decodeBody, decodeValue, type DecodeResult, type Rejection } from '../decode/index.js';
+import type { Limits } from '../decode/index.js';
+import type { AuditEvent } from '../event/audit-event.js';
+import { createRedactor, type RedactionOptions } from '../redact/index.js';
+import type { CompiledRuleSet } from '../rules/compile-rule-set.js';
+import { deliverNotices, type DeliveryStats } from '../sink/deliver-notices.js';
+import type { Sink } from '../sink/sink.js';
+import { detect } from '../stream/detect.js';
+import { createStreamStats, type StreamStats } from '../stream/stream-stats.js';
+
+/** Options of {@link createPipeline}. */
+export interface PipelineOptions {
+  /** The compiled rules, or a function returning the current ones (hot reload). */
+  rules: CompiledRuleSet | (() => CompiledRuleSet);
+  /** Where alerts go. Default: none (read `notices$`). */
+  sinks?: readonly Sink[];
+  /** How late an event may arrive and still count in order (ms). Default 5 minutes. */
+  lateness?: number;
+  /** Idle watermark tick (ms) for live traffic; `false` for replays. Default 1000. */
+  tick?: number | false;
+  /** Time source (a TestScheduler in tests). */
+  scheduler?: SchedulerLike;
+  /** Tracked keys per rule at most, in windows and in suppression. Default 100,000. */
+  maxKeys?: number;
+  /** Events sampled per alert. Default 10. */
+  sampleSize?: number;
+  /** Matches held for ordering at most. Default 1,000,000. */
+  maxBuffered?: number;
+  /** Redaction settings; on by default. */
+  redaction?: RedactionOptions;
+  /** Size, depth and width limits for decoded events. */
+  limits?: Partial<Limits>;
+}
+
+/** What one push accepted and rejected. */
+export interface PushResult {
+  accepted: number;
+  rejected: Rejection[];
+}
+
+/** Everything the pipeline counts. */
+export interface PipelineStats extends StreamStats {
+  /** Items refused by decoding, in all. */
+  rejected: number;
+  /** Refusals by reason (the first 100 distinct reasons; the rest count under `other`). */
+  rejectedByReason: Record<string, number>;
+  /** Secret values replaced by redaction. */
+  redacted: number;
+  deliveries: DeliveryStats;
+}
+
+/** A running pipeline: push events in, read notices out, `end()` to flush. */
+export interface Pipeline {
+  /** Decodes and pushes objects you hold: an EventList, an Event, an array, or an AKS wrapper. */
+  push(input: unknown): PushResult;
+  /** Decodes and pushes a request body or file content (JSON or JSON lines). Throws on a body that is not audit events. */
+  pushBody(body: string | Uint8Array): PushResult;
+  /** Pushes a decode result (e.g. from `readEvents`): redacted, then evaluated. */
+  pushDecoded(result: DecodeResult): PushResult;
+  /** Every notice: new alerts, roll-ups, and `closed` when an alert can no longer change. */
+  readonly notices$: Observable<PipelineNotice>;
+  readonly stats: PipelineStats;
+  /** Ends the input, flushes windows and suppression, waits for sinks to finish. */
+  end(): Promise<void>;
+}
+
+const MAX_REASONS = 100;
+
+/**
+ * Builds the whole data path of DESIGN.md in process: decode, sanitize, redact, evaluate, order by
+ * event time, threshold windows, suppression, delivery to sinks. Pushing is synchronous and never
+ * waits for a sink.
+ *
+ * @example
+ * const pipeline = createPipeline({ rules: compileRuleSet(await loadRuleFiles(['rules'])), sinks: [consoleSink()] });
+ * pipeline.pushBody(requestBody);
+ * await pipeline.end();
+ */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const streamStats = createStreamStats();
+  const stats: PipelineStats = Object.assign(streamStats, {
+    rejected: 0,
+    rejectedByReason: {} as Record<string, number>,
+    redacted: 0,
+    deliveries: {} as DeliveryStats,
+  });
+  const redact = createRedactor(options.redaction);
+  const input = new Subject<AuditEvent>();
+  const scheduler = options.scheduler;
+  const notices$ = input.pipe(
+    detect(options.rules, {
+      stats: streamStats,
+      ...(options.lateness !== undefined ? { lateness: options.lateness } : {}),
+      ...(options.tick !== undefined ? { tick: options.tick } : {}),
+      ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
+      ...(options.maxKeys !== undefined ? { maxKeys: options.maxKeys } : {}),
+      ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}),
+      ...(scheduler ? { scheduler } : {}),
+    }),
+    share(),
+  );
+  const done = new Promise<void>((resolve, reject) => notices$.subscribe({ complete: resolve, error: reject }));
+  const delivery = deliverNotices(notices$, options.sinks ?? []);
+  stats.deliveries = delivery.stats;
+
+  const pushDecoded = (result: DecodeResult): PushResult => {
+    for (const r of result.rejected) {
+      stats.rejected++;
+      const reasons = stats.rejectedByReason;
+      const reason = r.reason in reasons || Object.keys(reasons).length < MAX_REASONS ? r.reason : 'other';
+      reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+    for (const event of result.events) {
+      stats.redacted += redact(event);
+      input.next(event);
+    }
+    return { accepted: result.events.length, rejected: result.rejected };
+  };
+
+  const limits = options.limits ? { limits: options.limits } : {};
+  return {
+    push: (value) => pushDecoded(decodeValue(value, limits)),
+    pushBody: (body) => pushDecoded(decodeBody(body, limits)),
+    pushDecoded,
+    notices$,
+    stats,
+    async end() {
+      input.complete();
+      await done;
+      await delivery.drain();
+      delivery.stop();
+      await Promise.all((options.sinks ?? []).map((s) => s.close?.()));
+    },
+  };
+}

@@ -1,0 +1,243 @@
+import fc from 'fast-check';
+import { from, Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import type { Alert, PipelineNotice } from '../alert/alert.js';
+import type { AuditEvent } from '../event/audit-event.js';
+import { auditEvent } from '../testing/audit-event-builder.js';
+import { detect } from './detect.js';
+import { createStreamStats } from './stream-stats.js';
+import { testRule, testRuleSet, thresholdSpec } from './test-rules.js';
+
+const T0 = Date.parse('2024-05-01T12:00:00Z');
+const isSecretRead = (e: AuditEvent) => e.objectRef?.resource === 'secrets' && e.verb === 'get';
+
+function secretRead(user: string, seconds: number, name = 'db'): AuditEvent {
+  return auditEvent({
+    verb: 'get',
+    user: { username: user },
+    objectRef: { resource: 'secrets', namespace: 'prod', name },
+    at: T0 + seconds * 1000,
+    auditID: `${user}-${seconds}-${name}`,
+  });
+}
+
+const burst = testRule(
+  {
+    name: 'secret-read-burst',
+    threshold: thresholdSpec(5, 60_000, ['user.username']),
+    message: '{{user.username}} read {{count}} secrets within {{within}}',
+  },
+  isSecretRead,
+);
+
+function run(events: AuditEvent[], rules = [burst], options = {}): PipelineNotice[] {
+  const out: PipelineNotice[] = [];
+  from(events)
+    .pipe(detect(testRuleSet(rules), { tick: false, ...options }))
+    .subscribe((n) => out.push(n));
+  return out;
+}
+
+const closed = (notices: PipelineNotice[]): Alert[] => notices.filter((n) => n.type === 'closed').map((n) => n.alert);
+
+describe('threshold windows', () => {
+  it('fires once when one user reads 5 secrets within a minute, with the DESIGN.md alert shape', () => {
+    const events = [0, 10, 20, 30, 40].map((s) => secretRead('mallory', s));
+    const [alert, ...rest] = closed(run(events));
+    expect(rest).toEqual([]);
+    expect(alert).toMatchObject({
+      rule: 'secret-read-burst',
+      severity: 'high',
+      key: { 'user.username': 'mallory' },
+      count: 5,
+      firstSeen: new Date(T0).toISOString(),
+      lastSeen: new Date(T0 + 40_000).toISOString(),
+      message: 'mallory read 5 secrets within 60s',
+      suppressed: 0,
+    });
+    expect(alert!.id).toMatch(/^[0-9a-f]{20}$/);
+    expect(alert!.events.map((e) => e.auditID)).toEqual(events.map((e) => e.auditID));
+    expect(alert!.events[0]).toMatchObject({ verb: 'get', user: 'mallory', objectRef: { resource: 'secrets', name: 'db' } });
+  });
+
+  it('does not fire for 4 reads, for 5 spread over more than the window, or for 5 split across users', () => {
+    expect(closed(run([0, 10, 20, 30].map((s) => secretRead('a', s))))).toEqual([]);
+    expect(closed(run([0, 20, 40, 60, 80].map((s) => secretRead('a', s))))).toEqual([]);
+    expect(closed(run([0, 1, 2, 3, 4].map((s) => secretRead(s % 2 ? 'a' : 'b', s))))).toEqual([]);
+  });
+
+  it('counts the window inclusively: 5 reads exactly 60 s apart end to end fire', () => {
+    expect(closed(run([0, 15, 30, 45, 60].map((s) => secretRead('a', s))))).toHaveLength(1);
+  });
+
+  it('starts the window afresh after firing: 10 reads in a row are two alerts without suppression', () => {
+    const alerts = closed(run([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => secretRead('a', s))));
+    expect(alerts.map((a) => a.count)).toEqual([5, 5]);
+    expect(new Set(alerts.map((a) => a.id)).size).toBe(2);
+  });
+
+  it('counts distinct values with `distinct`', () => {
+    const enumeration = testRule(
+      {
+        name: 'secret-enumeration',
+        threshold: thresholdSpec(3, 60_000, ['user.username'], 'objectRef.name'),
+        message: '{{user.username}} read {{distinct}}',
+      },
+      isSecretRead,
+    );
+    const same = [0, 1, 2, 3, 4].map((s) => secretRead('a', s, 'db'));
+    expect(closed(run(same, [enumeration]))).toEqual([]);
+    const distinct = [secretRead('a', 0, 'db'), secretRead('a', 1, 'db'), secretRead('a', 2, 'api'), secretRead('a', 3, 'tls')];
+    const [alert] = closed(run(distinct, [enumeration]));
+    expect(alert).toMatchObject({ count: 4, message: 'a read db, api, tls' });
+  });
+
+  it('caps tracked keys per rule and counts evictions', () => {
+    const stats = createStreamStats();
+    run(['a', 'b', 'c', 'd'].map((u, i) => secretRead(u, i)), [burst], { maxKeys: 2, stats });
+    expect(stats.evicted).toBe(2);
+  });
+});
+
+describe('suppression and roll-up', () => {
+  const exec = testRule(
+    { name: 'exec', suppress: { for: 600_000, forText: '10m', key: ['user.username'] } },
+    (e) => e.objectRef?.subresource === 'exec',
+  );
+  const execBy = (user: string, seconds: number) =>
+    auditEvent({
+      verb: 'create',
+      user: { username: user },
+      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web' },
+      at: T0 + seconds * 1000,
+      auditID: `${user}-${seconds}`,
+    });
+
+  it('rolls 50 repeats into the first alert: one alert, 50 roll-ups, count 51', () => {
+    const notices = run(Array.from({ length: 51 }, (_, i) => execBy('eve', i)), [exec]);
+    expect(notices.filter((n) => n.type === 'alert')).toHaveLength(1);
+    const rollups = notices.filter((n) => n.type === 'rollup');
+    expect(rollups).toHaveLength(50);
+    expect(rollups.every((n) => n.alert.id === notices[0]!.alert.id)).toBe(true);
+    const [final] = closed(notices);
+    expect(final).toMatchObject({ count: 51, suppressed: 50, lastSeen: new Date(T0 + 50_000).toISOString() });
+    expect(final!.events).toHaveLength(10);
+  });
+
+  it('raises a new alert after the suppression window, and per key', () => {
+    const alerts = closed(run([execBy('eve', 0), execBy('bob', 1), execBy('eve', 601), execBy('eve', 700)], [exec]));
+    expect(alerts.map((a) => [a.key['user.username'], a.count])).toEqual([
+      ['eve', 1],
+      ['bob', 1],
+      ['eve', 2],
+    ]);
+  });
+
+  it('closes alerts whose window the watermark has passed, in virtual time, and releases their state', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(() => {
+      const input = new Subject<AuditEvent>();
+      const seen: Array<[number, string]> = [];
+      input
+        .pipe(detect(testRuleSet([exec]), { lateness: 60_000, tick: 1000, scheduler }))
+        .subscribe((n) => seen.push([scheduler.now(), n.type]));
+      input.next(execBy('eve', 0));
+      // The idle tick keeps rescheduling itself until the input ends.
+      scheduler.schedule(() => input.complete(), 700_000);
+      scheduler.flush();
+      // Released once the watermark is past its time (lateness 60 s), closed once the watermark reaches
+      // the end of its 10-minute suppression window (600 s + 60 s of lateness).
+      expect(seen).toEqual([
+        [61_000, 'alert'],
+        [660_000, 'closed'],
+      ]);
+    });
+  });
+});
+
+describe('order independence (property)', () => {
+  const LATENESS = 300_000;
+  const users = ['alice', 'bob', 'mallory'];
+  const rules = [
+    burst,
+    testRule(
+      {
+        name: 'burst-suppressed',
+        threshold: thresholdSpec(3, 60_000, ['user.username']),
+        suppress: { for: 120_000, forText: '2m', key: ['user.username'] },
+      },
+      isSecretRead,
+    ),
+    testRule(
+      { name: 'distinct', threshold: thresholdSpec(2, 30_000, ['user.username'], 'objectRef.name') },
+      isSecretRead,
+    ),
+    testRule({ name: 'each', suppress: { for: 90_000, forText: '90s', key: ['objectRef.name'] } }, isSecretRead),
+  ];
+  const eventsArb = fc
+    .array(
+      fc.record({
+        user: fc.constantFrom(...users),
+        second: fc.integer({ min: 0, max: 900 }),
+        name: fc.constantFrom('db', 'api', 'tls'),
+        delay: fc.integer({ min: 0, max: LATENESS - 1 }),
+      }),
+      { minLength: 1, maxLength: 120 },
+    )
+    .map((items) => items.map((it, i) => ({ event: secretRead(it.user, it.second, `${it.name}`), i, ...it })));
+
+  const finalAlerts = (events: AuditEvent[], tick: number | false, scheduler?: TestScheduler) => {
+    const out: PipelineNotice[] = [];
+    const input = new Subject<AuditEvent>();
+    input.pipe(detect(testRuleSet(rules), { lateness: LATENESS, tick, ...(scheduler ? { scheduler } : {}) })).subscribe((n) => out.push(n));
+    for (const e of events) input.next(e);
+    input.complete();
+    return closed(out).sort((a, b) => (a.id < b.id ? -1 : 1));
+  };
+
+  it('gives the same alerts for any arrival order within the allowed lateness', () => {
+    fc.assert(
+      fc.property(eventsArb, (items) => {
+        // Unique auditIDs, as real events have.
+        items.forEach((it) => (it.event.auditID = `${it.event.auditID}-${it.i}`));
+        const inOrder = [...items].sort((a, b) => a.second - b.second || a.i - b.i).map((it) => it.event);
+        // Each event arrives up to LATENESS after its time: never more than LATENESS behind the newest.
+        const shuffled = [...items]
+          .sort((a, b) => a.second * 1000 + a.delay - (b.second * 1000 + b.delay))
+          .map((it) => it.event);
+        const expected = finalAlerts(inOrder, false);
+        expect(finalAlerts(shuffled, false)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives the same alerts live (idle watermark ticks in virtual time) as in a replay', () => {
+    fc.assert(
+      fc.property(eventsArb, (items) => {
+        items.forEach((it) => (it.event.auditID = `${it.event.auditID}-${it.i}`));
+        const events = [...items].sort((a, b) => a.second - b.second || a.i - b.i).map((it) => it.event);
+        const replay = finalAlerts(events, false);
+        const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+        let live: Alert[] = [];
+        scheduler.run(() => {
+          const out: PipelineNotice[] = [];
+          const input = new Subject<AuditEvent>();
+          input.pipe(detect(testRuleSet(rules), { lateness: LATENESS, tick: 1000, scheduler })).subscribe((n) => out.push(n));
+          // Live: each event arrives at its own time on the virtual clock.
+          const start = T0;
+          for (const e of events) {
+            const at = Date.parse(e.stageTimestamp!) - start;
+            scheduler.schedule(() => input.next(e), at);
+          }
+          scheduler.schedule(() => input.complete(), 2_000_000);
+          scheduler.flush();
+          live = closed(out).sort((a, b) => (a.id < b.id ? -1 : 1));
+        });
+        expect(live).toEqual(replay);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

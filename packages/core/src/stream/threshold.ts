@@ -1,0 +1,215 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { EventSummary } from '../alert/alert.js';
+import { summarizeEvent } from '../alert/summarize-event.js';
+import type { AuditEvent } from '../event/audit-event.js';
+import { eventFactGetter } from '../event/resolve-fact.js';
+import type { CompiledRule } from '../rules/compile-rule-set.js';
+import type { Ordered, Watermark } from './event-time-order.js';
+import type { StreamStats } from './stream-stats.js';
+
+/** One firing of a rule for one key: a single match, or a threshold reached. */
+export interface Occurrence {
+  readonly kind: 'occurrence';
+  readonly rule: CompiledRule;
+  /** The event that made it fire (message facts are read from it). */
+  readonly event: AuditEvent;
+  /** Matching events it stands for. */
+  readonly count: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  /** A bounded sample of the events, earliest first. */
+  readonly samples: EventSummary[];
+  /** The distinct values counted, for `distinct` thresholds. */
+  readonly distinct?: unknown[];
+}
+
+/** Options of {@link threshold}. */
+export interface ThresholdOptions {
+  /** Groups tracked per rule at most; the least recently updated is evicted past it. Default 100,000. */
+  maxKeys?: number;
+  /** Events kept as a sample per alert. Default 10. */
+  sampleSize?: number;
+  stats?: StreamStats;
+}
+
+interface Group {
+  /** Times of the matches in the window, oldest first, from index `head`. */
+  times: number[];
+  head: number;
+  /** Distinct-value counts in the window (distinct thresholds only), and the value of each time. */
+  values?: unknown[];
+  valueCounts?: Map<string, { value: unknown; n: number }>;
+  /** The latest matches' summaries (at most sampleSize), for the alert. */
+  samples: Array<{ time: number; summary: EventSummary }>;
+}
+
+interface RuleState {
+  /** Window length; refreshed on each match so a reloaded rule applies its new value. */
+  within: number;
+  readonly groupBy: ReadonlyArray<(e: AuditEvent) => unknown>;
+  readonly distinct?: (e: AuditEvent) => unknown;
+  readonly groups: Map<string, Group>;
+}
+
+/** The key text of an event for some facts: JSON of their values, so `undefined` and `"undefined"` differ. */
+export function keyText(getters: ReadonlyArray<(e: AuditEvent) => unknown>, event: AuditEvent): string {
+  if (getters.length === 0) return '[]';
+  const values = getters.map((get) => {
+    const v = get(event);
+    return v === undefined ? null : v;
+  });
+  return JSON.stringify(values);
+}
+
+/**
+ * Threshold windows on event time. For a rule with `threshold`, it counts matches per `groupBy` key
+ * in a window sliding over `within` and fires when a key has `count` matches (or `count` distinct
+ * values of `distinct`); the key's window then starts afresh. Matches of other rules become
+ * occurrences of one event. Input must be in event-time order ({@link eventTimeOrder}); watermarks
+ * pass through and release groups whose window has expired, so state stays bounded.
+ */
+export function threshold(options: ThresholdOptions = {}): OperatorFunction<Ordered, Occurrence | Watermark> {
+  const maxKeys = options.maxKeys ?? 100_000;
+  const sampleSize = options.sampleSize ?? 10;
+  const stats = options.stats;
+
+  return (source) =>
+    new Observable<Occurrence | Watermark>((subscriber) => {
+      const states = new Map<string, RuleState>();
+
+      const stateOf = (rule: CompiledRule): RuleState => {
+        let state = states.get(rule.name);
+        const spec = rule.spec.threshold!;
+        if (state === undefined) {
+          state = {
+            within: spec.within,
+            groupBy: spec.groupBy.map(eventFactGetter),
+            ...(spec.distinct !== undefined ? { distinct: eventFactGetter(spec.distinct) } : {}),
+            groups: new Map(),
+          };
+          states.set(rule.name, state);
+        }
+        return state;
+      };
+
+      const expire = (watermark: number): void => {
+        for (const [name, state] of states) {
+          // Groups are kept least-recently-updated first, so the expired ones are at the front.
+          for (const [key, group] of state.groups) {
+            if (group.times[group.times.length - 1]! >= watermark - state.within) break;
+            state.groups.delete(key);
+          }
+          if (state.groups.size === 0) states.delete(name);
+        }
+      };
+
+      const onMatch = (rule: CompiledRule, event: AuditEvent, time: number): void => {
+        const spec = rule.spec.threshold;
+        if (spec === undefined) {
+          subscriber.next({
+            kind: 'occurrence',
+            rule,
+            event,
+            count: 1,
+            firstSeen: time,
+            lastSeen: time,
+            samples: [summarizeEvent(event, time)],
+          });
+          return;
+        }
+        const state = stateOf(rule);
+        state.within = spec.within;
+        const key = keyText(state.groupBy, event);
+        let group = state.groups.get(key);
+        if (group === undefined) {
+          if (state.groups.size >= maxKeys) {
+            const oldest = state.groups.keys().next().value as string;
+            state.groups.delete(oldest);
+            if (stats) stats.evicted++;
+          }
+          group = { times: [], head: 0, samples: [] };
+          if (state.distinct) {
+            group.values = [];
+            group.valueCounts = new Map();
+          }
+        } else {
+          state.groups.delete(key);
+        }
+        state.groups.set(key, group);
+        insert(group, time, state.distinct?.(event));
+        const latest = group.times[group.times.length - 1]!;
+        evictBefore(group, latest - spec.within);
+        group.samples.push({ time, summary: summarizeEvent(event, time) });
+        if (group.samples.length > sampleSize) {
+          group.samples.sort((a, b) => a.time - b.time);
+          group.samples.shift();
+        }
+        const count = group.times.length - group.head;
+        const reached = group.valueCounts ? group.valueCounts.size >= spec.count : count >= spec.count;
+        if (!reached) return;
+        const firstSeen = group.times[group.head]!;
+        const samples = group.samples
+          .filter((s) => s.time >= firstSeen)
+          .sort((a, b) => a.time - b.time)
+          .map((s) => s.summary);
+        state.groups.delete(key);
+        subscriber.next({
+          kind: 'occurrence',
+          rule,
+          event,
+          count,
+          firstSeen,
+          lastSeen: latest,
+          samples,
+          ...(group.valueCounts ? { distinct: [...group.valueCounts.values()].map((v) => v.value) } : {}),
+        });
+      };
+
+      return source.subscribe({
+        next(item) {
+          if (item.kind === 'watermark') {
+            expire(item.time);
+            subscriber.next(item);
+          } else {
+            onMatch(item.match.rule, item.match.event, item.match.time);
+          }
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
+
+/** Adds a match in time order (late matches land in the middle). */
+function insert(group: Group, time: number, value: unknown): void {
+  const { times } = group;
+  let i = times.length;
+  while (i > group.head && times[i - 1]! > time) i--;
+  times.splice(i, 0, time);
+  if (group.values && group.valueCounts) {
+    group.values.splice(i, 0, value);
+    const k = JSON.stringify(value === undefined ? null : value);
+    const entry = group.valueCounts.get(k);
+    if (entry) entry.n++;
+    else group.valueCounts.set(k, { value, n: 1 });
+  }
+}
+
+/** Drops matches older than the window; compacts the arrays now and then instead of shifting each time. */
+function evictBefore(group: Group, start: number): void {
+  const { times } = group;
+  while (group.head < times.length && times[group.head]! < start) {
+    if (group.values && group.valueCounts) {
+      const value = group.values[group.head];
+      const k = JSON.stringify(value === undefined ? null : value);
+      const entry = group.valueCounts.get(k)!;
+      if (--entry.n === 0) group.valueCounts.delete(k);
+    }
+    group.head++;
+  }
+  if (group.head > 32 && group.head * 2 > times.length) {
+    times.splice(0, group.head);
+    group.values?.splice(0, group.head);
+    group.head = 0;
+  }
+}

@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources of sibling packages, not their build output.
+    alias: [
+      { find: /^@kaudit\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@kaudit\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@kaudit\/sinks$/, replacement: src('./packages/sinks/src/index.ts') },
+      { find: /^@kaudit\/server$/, replacement: src('./packages/server/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'rules/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
