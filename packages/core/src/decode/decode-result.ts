@@ -1,0 +1,49 @@
+import type { AuditEvent } from '../event/audit-event.js';
+import type { Limits } from './sanitize.js';
+
+/**
+ * One item or line that was not turned into an event. Rejections are data, not errors: one bad
+ * item must never cost the rest of a batch.
+ */
+export interface Rejection {
+  /** Short and specific, e.g. `kind is 0, expected "Event"`; never a copy of the payload. */
+  reason: string;
+  /** Position of the item in its EventList, array or `records` wrapper (0-based). */
+  index?: number;
+  /** Line of the input it came from (1-based), for JSON lines and files. */
+  line?: number;
+  /** Where the input came from: a file path, `stdin`, or what the caller named it. */
+  source?: string;
+}
+
+/** What decoding one input produced: the accepted events, in input order, and the rejections. */
+export interface DecodeResult {
+  events: AuditEvent[];
+  rejected: Rejection[];
+}
+
+/** Options shared by every decoder. */
+export interface DecodeOptions {
+  /** Overrides of {@link DEFAULT_LIMITS}, per event. */
+  limits?: Partial<Limits>;
+  /** Names the input in rejections and error messages. */
+  source?: string;
+}
+
+/**
+ * Appends a rejection, setting only the location fields that are known so results compare and
+ * serialize cleanly.
+ */
+export function addRejection(
+  out: DecodeResult,
+  reason: string,
+  index: number | undefined,
+  line: number | undefined,
+  source: string | undefined,
+): void {
+  const rejection: Rejection = { reason };
+  if (index !== undefined) rejection.index = index;
+  if (line !== undefined) rejection.line = line;
+  if (source !== undefined) rejection.source = source;
+  out.rejected.push(rejection);
+}

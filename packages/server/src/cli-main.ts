@@ -1,0 +1,55 @@
+import { KauditError } from '@kaudit/core';
+import { type CommandIO, UsageError, write } from './commands/io.js';
+import { replayCommand } from './commands/replay-command.js';
+import { rulesCommand } from './commands/rules-command.js';
+
+/** `kaudit --help`. */
+export const USAGE = `kaudit: Kubernetes audit events to security alerts
+
+Usage:
+  kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] FILE...
+      Stream audit log files (JSON lines, JSON, .gz; - for stdin) through the rules and print alerts.
+  kaudit rules validate PATH...   Check rule files and folders; lists every problem, exit 1 on any.
+  kaudit rules schema             Print the JSON Schema of rule files (for editors).
+  kaudit --version
+
+Rules default to $KAUDIT_RULES, else ./rules, else the default library.
+`;
+
+/**
+ * Runs the CLI with `args` (without `node` and the script) and returns the exit code: 0 done,
+ * 1 a problem with the input or the rules, 2 a usage error.
+ */
+export async function main(args: string[], io: CommandIO): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case 'replay':
+        return await replayCommand(rest, io);
+      case 'rules':
+        return await rulesCommand(rest, io);
+      case '--version':
+      case '-v':
+        await write(io.stdout, '0.1.0\n');
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        await write(command === undefined ? io.stderr : io.stdout, USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      await write(io.stderr, `kaudit: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof KauditError) {
+      await write(io.stderr, `kaudit: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,129 @@
+import { parseArgs } from 'node:util';
+import {
+  compileRuleSet,
+  createPipeline,
+  KauditError,
+  loadRuleFiles,
+  parseDuration,
+  readEvents,
+  RulesError,
+  type Alert,
+  type PipelineStats,
+} from '@kaudit/core';
+import { formatAlertPretty } from '@kaudit/sinks';
+import { defaultRulePaths } from './default-rules.js';
+import { type CommandIO, UsageError, write } from './io.js';
+import { printRuleProblems } from './rules-command.js';
+
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * `kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] FILE...`: streams audit log
+ * files (JSON lines, JSON documents, `.gz`, `-` for stdin) through the rules in event time and prints
+ * the alerts. With `--format json`, stdout carries exactly one alert per line, in its final state;
+ * everything else (progress, summary, rejected lines) goes to stderr.
+ */
+export async function replayCommand(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      rules: { type: 'string', multiple: true, short: 'r' },
+      format: { type: 'string', short: 'f', default: 'pretty' },
+      lateness: { type: 'string', default: '5m' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+    },
+  });
+  const format = values.format;
+  if (format !== 'pretty' && format !== 'json') throw new UsageError(`--format must be pretty or json, not "${format}"`);
+  const lateness = parseDuration(values.lateness);
+  if (lateness === undefined) throw new UsageError(`--lateness "${values.lateness}" is not a duration (e.g. 30s, 5m)`);
+  if (positionals.length === 0) throw new UsageError('kaudit replay needs at least one file (or - for stdin)');
+
+  let ruleSet;
+  try {
+    ruleSet = compileRuleSet(await loadRuleFiles(values.rules ?? defaultRulePaths(io.env, io.cwd)));
+  } catch (err) {
+    if (err instanceof RulesError) {
+      await printRuleProblems(io, err);
+      return 1;
+    }
+    throw err;
+  }
+
+  const pipeline = createPipeline({ rules: ruleSet, lateness, tick: false });
+  const pending: string[] = [];
+  const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+  pipeline.notices$.subscribe((notice) => {
+    if (format === 'json') {
+      if (notice.type === 'closed') pending.push(`${JSON.stringify(notice.alert satisfies Alert)}\n`);
+    } else if (notice.type !== 'closed') {
+      pending.push(formatAlertPretty(notice, { color }));
+    }
+  });
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending.length = 0;
+    await write(io.stdout, text);
+  };
+
+  const progress = io.stderr.isTTY === true && !values.quiet;
+  let lastProgress = 0;
+  const started = performance.now();
+  const unreadable: string[] = [];
+  for (const [index, input] of positionals.entries()) {
+    try {
+      for await (const batch of readEvents(input === '-' ? io.stdin : input)) {
+        const result = pipeline.pushDecoded(batch);
+        for (const r of result.rejected.slice(0, 20)) {
+          if (!values.quiet) await write(io.stderr, `kaudit: skipped ${describeWhere(batch.source, r)}: ${r.reason}\n`);
+        }
+        await flush();
+        if (progress && performance.now() - lastProgress > PROGRESS_EVERY_MS) {
+          lastProgress = performance.now();
+          await write(io.stderr, `\r${progressLine(pipeline.stats, index, positionals.length, started)}\u001b[K`);
+        }
+      }
+    } catch (err) {
+      if (err instanceof KauditError && err.code === 'unreadable_input') {
+        unreadable.push(input);
+        await write(io.stderr, `kaudit: ${err.message}\n`);
+        continue;
+      }
+      throw err;
+    }
+  }
+  await pipeline.end();
+  await flush();
+  if (progress) await write(io.stderr, '\r\u001b[K');
+  if (!values.quiet) await write(io.stderr, summary(pipeline.stats, started));
+  return unreadable.length > 0 ? 1 : 0;
+}
+
+function describeWhere(source: string, r: { line?: number; index?: number }): string {
+  if (r.line !== undefined) return `${source}:${r.line}`;
+  if (r.index !== undefined) return `${source} item ${r.index}`;
+  return source;
+}
+
+function progressLine(stats: PipelineStats, index: number, files: number, started: number): string {
+  const seconds = (performance.now() - started) / 1000;
+  const rate = Math.round(stats.events / Math.max(seconds, 0.001));
+  return `replaying file ${index + 1}/${files}: ${stats.events.toLocaleString('en')} events (${rate.toLocaleString('en')}/s), ${stats.alerts} alerts`;
+}
+
+/** The closing summary on stderr: what was read, refused (and why), matched and raised. */
+export function summary(stats: PipelineStats, started: number): string {
+  const seconds = (performance.now() - started) / 1000;
+  const lines = [
+    `kaudit replay: ${stats.events.toLocaleString('en')} events read in ${seconds.toFixed(2)} s, ${stats.rejected} rejected, ${stats.alerts} alerts (${stats.rollups} rolled up)`,
+  ];
+  const reasons = Object.entries(stats.rejectedByReason).sort((a, b) => b[1] - a[1]);
+  for (const [reason, n] of reasons.slice(0, 10)) lines.push(`  rejected ${n} × ${reason}`);
+  if (reasons.length > 10) lines.push(`  … ${reasons.length - 10} more reasons`);
+  const matches = Object.entries(stats.matches).sort((a, b) => b[1] - a[1]);
+  for (const [rule, n] of matches) lines.push(`  matched ${n} × ${rule}`);
+  if (stats.late > 0) lines.push(`  ${stats.late} matches arrived later than the allowed lateness`);
+  return `${lines.join('\n')}\n`;
+}
