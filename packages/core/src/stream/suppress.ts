@@ -23,8 +23,6 @@ interface Open {
   until: number;
   first: number;
   last: number;
-  event: AuditEvent;
-  distinct?: unknown[];
 }
 
 interface RuleState {
@@ -99,12 +97,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           if (occ.lastSeen > existing.last) alert.lastSeen = iso((existing.last = occ.lastSeen));
           if (occ.firstSeen < existing.first) alert.firstSeen = iso((existing.first = occ.firstSeen));
           for (const s of occ.samples) if (alert.events.length < sampleSize) alert.events.push(s);
-          if (occ.distinct) existing.distinct = [...new Set([...(existing.distinct ?? []), ...occ.distinct])];
-          alert.message = state.render(existing.event, {
-            count: alert.count,
-            ...(spec.threshold ? { within: spec.threshold.withinText } : {}),
-            ...(existing.distinct ? { distinct: existing.distinct } : {}),
-          });
+          // The message keeps describing the first occurrence, which stays true; `count` carries the total.
           if (stats) stats.rollups++;
           subscriber.next({ type: 'rollup', alert: snapshot(alert) });
           return;
@@ -152,8 +145,6 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           until: occ.firstSeen + spec.suppress.for,
           first: occ.firstSeen,
           last: occ.lastSeen,
-          event: occ.event,
-          ...(occ.distinct ? { distinct: occ.distinct } : {}),
         });
       };
 

@@ -74,7 +74,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   const unreadable: string[] = [];
   for (const [index, input] of positionals.entries()) {
     try {
-      for await (const batch of readEvents(input === '-' ? io.stdin : input)) {
+      for await (const batch of readEvents(input === '-' ? io.stdin : input, input === '-' ? { source: 'stdin' } : {})) {
         const result = pipeline.pushDecoded(batch);
         for (const r of result.rejected.slice(0, 20)) {
           if (!values.quiet) await write(io.stderr, `kaudit: skipped ${describeWhere(batch.source, r)}: ${r.reason}\n`);

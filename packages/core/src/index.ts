@@ -1,0 +1,76 @@
+/**
+ * @kaudit/core: Kubernetes audit events to alerts. Decoding, sanitizing and redaction; rule files,
+ * their validation and compilation; event-time windows and suppression as RxJS operators; alerts;
+ * the Sink contract; and `createPipeline`, which assembles them.
+ */
+export { KauditError } from './errors.js';
+
+export type { AuditEvent, ObjectReference, UserInfo } from './event/audit-event.js';
+export { eventTime } from './event/event-time.js';
+export { parseTimestamp } from './event/parse-timestamp.js';
+export { compileFactPath, factPathProblem, parseFactPath, type FactGetter } from './event/fact-path.js';
+export { DERIVED_FACTS, isDerivedFact, type DerivedFact } from './event/derived-facts.js';
+export { eventFactGetter } from './event/resolve-fact.js';
+
+export * from './decode/index.js';
+export * from './redact/index.js';
+
+export {
+  SEVERITIES,
+  type Severity,
+  type RuleFile,
+  type RuleDefinition,
+  type RuleSpec,
+  type RuleSetSpec,
+  type Condition,
+  type TopLevelCondition,
+  type LeafCondition,
+  type ConditionReference,
+  type BooleanCondition,
+  type ThresholdSpec,
+  type SuppressSpec,
+} from './rules/rule-file.js';
+export { RulesError, type RuleProblem } from './rules/rule-problem.js';
+export { parseDuration, formatDuration } from './rules/duration.js';
+export { RULE_FILE_SCHEMA } from './rules/rule-file-schema.js';
+export { validateRuleFile } from './rules/validate-rule-file.js';
+export { loadRuleFiles, parseRuleSet, type ParsedRuleFile } from './rules/load-rule-files.js';
+export {
+  compileRuleSet,
+  ruleSetProblems,
+  type CompiledRule,
+  type CompiledRuleSet,
+  type CompileRuleSetOptions,
+} from './rules/compile-rule-set.js';
+export { OPERATORS, KAUDIT_OPERATORS, DECORATORS } from './rules/operators.js';
+export { createReferenceEngine, type ReferenceEngine } from './rules/reference-engine.js';
+
+export type { Alert, AlertNotice, EventSummary, PipelineNotice } from './alert/alert.js';
+export { alertId } from './alert/alert-id.js';
+export { compileMessage, defaultMessage, type MessageContext, type RenderMessage } from './alert/message-template.js';
+export { summarizeEvent } from './alert/summarize-event.js';
+
+export type { Sink, SendContext, SendResult } from './sink/sink.js';
+export { deliverNotices, type Delivery, type DeliveryStats } from './sink/deliver-notices.js';
+
+export { evaluate, type EvaluatedEvent } from './stream/evaluate.js';
+export {
+  eventTimeOrder,
+  isStateful,
+  type EventTimeOrderOptions,
+  type Match,
+  type Ordered,
+  type Watermark,
+} from './stream/event-time-order.js';
+export { threshold, type Occurrence, type ThresholdOptions } from './stream/threshold.js';
+export { suppress, type SuppressOptions } from './stream/suppress.js';
+export { detect, type DetectOptions } from './stream/detect.js';
+export { createStreamStats, type StreamStats } from './stream/stream-stats.js';
+
+export {
+  createPipeline,
+  type Pipeline,
+  type PipelineOptions,
+  type PipelineStats,
+  type PushResult,
+} from './pipeline/create-pipeline.js';

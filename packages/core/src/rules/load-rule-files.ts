@@ -1,0 +1,304 @@
+/**
+ * Loads rule files into one {@link RuleSetSpec}. Lists and shared conditions are global across the
+ * loaded files and every name is unique. All or nothing: if any file has any problem, nothing is
+ * loaded and one {@link RulesError} lists every problem of every file.
+ */
+import type { Stats } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { parseJsonText } from './json-text.js';
+import { compareDocumentOrder, isWithinPointer, jsonPointer, pointerSegments } from './json-pointer.js';
+import { ruleSetProblems } from './compile-rule-set.js';
+import type { Condition, RuleSetSpec, RuleSpec } from './rule-file.js';
+import { RulesError, type RuleProblem } from './rule-problem.js';
+import { ruleNameAt, validateRuleFile } from './validate-rule-file.js';
+
+/** A rule file already parsed, as {@link parseRuleSet} takes it. */
+export interface ParsedRuleFile {
+  /** The name used in problems and in `RuleSpec.source` (usually the path). */
+  file: string;
+  /** The parsed file. */
+  json: unknown;
+}
+
+/** One file on its way into the set: parsed (or not), with the problems found so far. */
+interface Source {
+  file: string;
+  json?: unknown;
+  problems: RuleProblem[];
+}
+
+/**
+ * Loads rule files and folders. A folder contributes every `*.json` file below it, recursively, in
+ * path order (so the order never depends on the file system), except `*.schema.json` (the editor
+ * schema kept beside the rules); names starting with `.` are skipped,
+ * which also skips the `..data` copies Kubernetes makes when a ConfigMap is mounted. A path naming a
+ * file is loaded whatever its extension. A file reached twice (a file and its folder) loads once.
+ *
+ * @throws RulesError with every problem of every file, when there is any.
+ * @example
+ * const spec = await loadRuleFiles(['rules/', 'local/extra-rules.json']);
+ */
+export async function loadRuleFiles(paths: readonly string[]): Promise<RuleSetSpec> {
+  const pathProblems: RuleProblem[] = [];
+  const files: string[] = [];
+  const seen = new Set<string>();
+  for (const path of paths) {
+    for (const file of await expandPath(path, pathProblems)) {
+      const real = await realpath(file).catch(() => file);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      files.push(file);
+    }
+  }
+  const sources: Source[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      sources.push({
+        file,
+        problems: [{ file, pointer: '', message: `cannot read the file: ${(err as Error).message}` }],
+      });
+      continue;
+    }
+    sources.push({ file, ...parseRuleFileText(text, file) });
+  }
+  return assemble(sources, pathProblems);
+}
+
+/**
+ * Builds a rule set from files already parsed (for library users who hold objects, and tests).
+ * Same checks and same all-or-nothing behaviour as {@link loadRuleFiles}.
+ *
+ * @throws RulesError with every problem, when there is any.
+ */
+export function parseRuleSet(files: readonly ParsedRuleFile[]): RuleSetSpec {
+  return assemble(
+    files.map(({ file, json }) => ({ file, json, problems: [] })),
+    [],
+  );
+}
+
+/**
+ * Parses the text of one rule file: JSON syntax errors (with line and column) and duplicate keys
+ * become problems. It does not validate the rules: {@link parseRuleSet} does.
+ */
+export function parseRuleFileText(text: string, file: string): { json?: unknown; problems: RuleProblem[] } {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    const { line, column, message } = parsed.error;
+    return { problems: [{ file, pointer: '', message: `invalid JSON at line ${line}, column ${column}: ${message}` }] };
+  }
+  const problems = parsed.duplicateKeys.map(({ pointer, key, line, column }): RuleProblem => {
+    const problem: RuleProblem = {
+      file,
+      pointer,
+      message: `duplicate key "${key}" at line ${line}, column ${column}: JSON keeps only the last one`,
+    };
+    const rule = ruleNameAt(parsed.value, pointer);
+    if (rule !== undefined) problem.rule = rule;
+    return problem;
+  });
+  return { json: parsed.value, problems };
+}
+
+const hasOwn = (value: object, key: string): boolean => Object.prototype.hasOwnProperty.call(value, key);
+
+function ownKeys(json: unknown, section: string): string[] {
+  if (json === null || typeof json !== 'object' || !hasOwn(json, section)) return [];
+  const value = (json as Record<string, unknown>)[section];
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+}
+
+function ruleNames(json: unknown): Array<[index: number, name: string]> {
+  if (json === null || typeof json !== 'object' || !hasOwn(json, 'rules')) return [];
+  const rules = (json as Record<string, unknown>).rules;
+  if (!Array.isArray(rules)) return [];
+  const out: Array<[number, string]> = [];
+  rules.forEach((rule: unknown, index) => {
+    if (rule !== null && typeof rule === 'object' && hasOwn(rule, 'name')) {
+      const name = (rule as Record<string, unknown>).name;
+      if (typeof name === 'string') out.push([index, name]);
+    }
+  });
+  return out;
+}
+
+/** Validates every source, checks names across files, and merges; throws when anything is wrong. */
+function assemble(sources: Source[], pathProblems: RuleProblem[]): RuleSetSpec {
+  const parsed = sources.filter((s) => s.json !== undefined);
+  // Shared conditions are global: a reference may name one defined in any loaded file.
+  const knownConditions = new Set(parsed.flatMap((s) => ownKeys(s.json, 'conditions')));
+
+  const spec: RuleSetSpec = { lists: {}, conditions: {}, rules: [], files: sources.map((s) => s.file) };
+  const rules: RuleSpec[] = [];
+  for (const source of parsed) {
+    const result = validateRuleFile(source.json, source.file, { knownConditions });
+    source.problems.push(...result.problems);
+    Object.assign(spec.lists, result.lists);
+    Object.assign(spec.conditions, result.conditions);
+    rules.push(...result.rules);
+  }
+  spec.rules = rules;
+
+  // Names across files (duplicates inside one file are validateRuleFile's, or the JSON scanner's).
+  const firstRule = new Map<string, { file: string; pointer: string }>();
+  const firstList = new Map<string, { file: string; pointer: string }>();
+  const firstCondition = new Map<string, { file: string; pointer: string }>();
+  const claim = (
+    registry: Map<string, { file: string; pointer: string }>,
+    source: Source,
+    name: string,
+    pointer: string,
+    what: string,
+  ) => {
+    const first = registry.get(name);
+    if (first === undefined) {
+      registry.set(name, { file: source.file, pointer });
+    } else if (first.file !== source.file) {
+      const problem: RuleProblem = {
+        file: source.file,
+        pointer,
+        message: `${what} "${name}" is already defined in ${first.file} at ${first.pointer}; names must be unique across rule files`,
+      };
+      const rule = ruleNameAt(source.json, pointer);
+      if (rule !== undefined) problem.rule = rule;
+      source.problems.push(problem);
+    }
+  };
+  for (const source of parsed) {
+    for (const name of ownKeys(source.json, 'lists')) {
+      claim(firstList, source, name, jsonPointer('lists', name), 'list');
+    }
+    for (const name of ownKeys(source.json, 'conditions')) {
+      claim(firstCondition, source, name, jsonPointer('conditions', name), 'shared condition');
+    }
+    for (const [index, name] of ruleNames(source.json)) {
+      claim(firstRule, source, name, jsonPointer('rules', index, 'name'), 'rule');
+    }
+  }
+
+  // What only the compiler knows (unknown operators, values an operator cannot use, unsafe regular
+  // expressions, bad CIDRs, JSONPath, cycles between shared conditions), on the parts that passed
+  // validation, so nothing is reported twice. A shared condition refused above still exists: it
+  // stands in as an always-true condition, so that rules using it are not told it is unknown.
+  const stand: Record<string, Condition> = {};
+  for (const name of knownConditions) {
+    stand[name] = hasOwn(spec.conditions, name) ? spec.conditions[name]! : { all: [] };
+  }
+  const bySource = new Map(parsed.map((s) => [s.file, s]));
+  const unplaced: RuleProblem[] = [];
+  for (const problem of ruleSetProblems({
+    ...spec,
+    rules: [...spec.rules, ...conditionsToCheck(parsed, spec.rules)],
+    conditions: stand,
+  })) {
+    // The compiler does not know which file a shared condition came from; the loader does.
+    const [section, name] = pointerSegments(problem.pointer);
+    const file =
+      (section === 'conditions' && name !== undefined ? firstCondition.get(name)?.file : undefined) ?? problem.file;
+    const source = bySource.get(file);
+    if (source !== undefined) source.problems.push({ ...problem, file });
+    else unplaced.push(problem);
+  }
+
+  // Each file's problems in the order of the file, wherever they were found.
+  const ordered = (s: Source) => [...s.problems].sort((a, b) => compareDocumentOrder(s.json, a.pointer, b.pointer));
+  const problems = [...pathProblems, ...sources.flatMap(ordered), ...unplaced];
+  if (problems.length > 0) throw new RulesError(problems);
+  return spec;
+}
+
+/** The files a path stands for: itself, or the `*.json` files below a folder. Problems are collected. */
+async function expandPath(path: string, problems: RuleProblem[]): Promise<string[]> {
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    problems.push({
+      file: path,
+      pointer: '',
+      message: missing ? 'file not found' : `cannot read: ${(err as Error).message}`,
+    });
+    return [];
+  }
+  if (!info.isDirectory()) return [path];
+  const files = await jsonFilesBelow(path, problems);
+  if (files.length === 0) problems.push({ file: path, pointer: '', message: 'no .json rule files in this folder' });
+  return files;
+}
+
+async function jsonFilesBelow(root: string, problems: RuleProblem[]): Promise<string[]> {
+  const files: string[] = [];
+  const visited = new Set<string>(); // real paths: a symbolic link loop is walked once
+  const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(dir).catch(() => dir);
+    if (visited.has(real)) return;
+    visited.add(real);
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      problems.push({ file: dir, pointer: '', message: `cannot read the folder: ${(err as Error).message}` });
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        if (target === undefined) continue; // a dangling link is not a rule file
+        isDirectory = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDirectory) await walk(path);
+      else if (isFile && entry.name.endsWith('.json') && !entry.name.endsWith('.schema.json')) files.push(path);
+    }
+  };
+  await walk(root);
+  // By relative path with "/" separators, compared by code unit (as `LC_ALL=C sort` does), so the
+  // order depends neither on the file system nor on the locale: `a.json`, `a/b.json`, `b.json`.
+  const key = (file: string) => relative(root, file).split(sep).join('/');
+  return files.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/**
+ * Rules refused by validation for reasons outside their conditions (a bad severity, a bad duration)
+ * still have their conditions checked by the compiler, so a file lists every fault at once. They are
+ * stand-ins for checking only and never reach the rule set.
+ */
+function conditionsToCheck(sources: readonly Source[], valid: readonly RuleSpec[]): RuleSpec[] {
+  const out: RuleSpec[] = [];
+  for (const source of sources) {
+    const rules = (source.json as { rules?: unknown }).rules;
+    if (!Array.isArray(rules)) continue;
+    const validIndexes = new Set(valid.filter((r) => r.source.file === source.file).map((r) => r.source.index));
+    rules.forEach((rule: unknown, index) => {
+      if (validIndexes.has(index) || rule === null || typeof rule !== 'object') return;
+      const { name, conditions } = rule as { name?: unknown; conditions?: unknown };
+      if (conditions === null || typeof conditions !== 'object') return;
+      const prefix = jsonPointer('rules', index, 'conditions');
+      if (source.problems.some((p) => isWithinPointer(p.pointer, prefix))) return;
+      out.push({
+        name: typeof name === 'string' ? name : `#${index}`,
+        title: '',
+        severity: 'info',
+        tags: [],
+        enabled: true,
+        conditions: conditions as RuleSpec['conditions'],
+        source: { file: source.file, index },
+      });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import type { LeafCondition, RuleDefinition, RuleFile, SuppressSpec, ThresholdSpec } from './rule-file.js';
+import { RULE_FILE_SCHEMA } from './rule-file-schema.js';
+
+/** The example of DESIGN.md ("Rule files"), verbatim. */
+const DESIGN_EXAMPLE = {
+  lists: { 'system-users': ['system:kube-scheduler', 'system:kube-controller-manager'] },
+  conditions: {
+    'reads-secrets': {
+      all: [
+        { fact: 'objectRef.resource', operator: 'equal', value: 'secrets' },
+        { fact: 'verb', operator: 'in', value: ['get', 'list', 'watch'] },
+      ],
+    },
+  },
+  rules: [
+    {
+      name: 'secret-read-burst',
+      title: 'Burst of secret reads',
+      severity: 'high',
+      tags: ['credential-access'],
+      conditions: {
+        all: [
+          { condition: 'reads-secrets' },
+          { fact: 'user.username', operator: 'notIn', value: { fact: 'system-users' } },
+        ],
+      },
+      threshold: { count: 5, within: '1m', groupBy: ['user.username'] },
+      suppress: { for: '10m' },
+      message: '{{user.username}} read {{count}} secrets within {{within}}',
+    },
+  ],
+};
+
+function strictValidator() {
+  // allowUnionTypes: list items are `"type": ["string", "number", "boolean"]`, valid draft-07
+  // that strict mode only wants acknowledged.
+  return new Ajv({ strict: true, allowUnionTypes: true, allErrors: true }).compile(RULE_FILE_SCHEMA);
+}
+
+type Schema = { properties?: Record<string, Schema>; definitions?: Record<string, Schema>; description?: string };
+
+/** Property names of the schema object at `path` (e.g. `definitions.rule`). */
+function propertiesOf(name: keyof typeof RULE_FILE_SCHEMA.definitions | 'root'): string[] {
+  const schema = (name === 'root' ? RULE_FILE_SCHEMA : RULE_FILE_SCHEMA.definitions[name]) as Schema;
+  return Object.keys(schema.properties ?? {}).sort();
+}
+
+/** The keys of a TypeScript interface, checked by the compiler (`satisfies` refuses missing and extra keys). */
+function keysOf<T>(keys: Record<keyof T, true>): string[] {
+  return Object.keys(keys).sort();
+}
+
+describe('RULE_FILE_SCHEMA', () => {
+  it('compiles under ajv strict mode', () => {
+    expect(() => strictValidator()).not.toThrow();
+  });
+
+  it('accepts the DESIGN.md example', () => {
+    const validate = strictValidator();
+    expect(validate(DESIGN_EXAMPLE), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('accepts every json-rules-engine condition form, nested', () => {
+    const validate = strictValidator();
+    const file = {
+      $schema: './rule-file.schema.json',
+      rules: [
+        {
+          name: 'all-forms',
+          severity: 'info',
+          enabled: false,
+          conditions: {
+            any: [
+              {
+                not: {
+                  fact: 'verb',
+                  operator: 'equal',
+                  value: 'get',
+                  path: '$.x',
+                  params: { a: 1 },
+                  priority: 2,
+                  name: 'n',
+                },
+              },
+              { all: [], priority: 1, name: 'empty-all' },
+              { condition: 'x', priority: 3 },
+              { not: { any: [{ fact: 'isAnonymous', operator: 'equal', value: true }] } },
+            ],
+          },
+          threshold: { count: 3, within: '1h30m', distinct: 'objectRef.namespace' },
+          suppress: { for: '500ms', key: [] },
+        },
+      ],
+    };
+    expect(validate(file), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it.each([
+    ['an unknown top-level property', { rules: [], rule: [] }],
+    ['a missing rules array', { lists: {} }],
+    ['an unknown rule property', { rules: [{ name: 'a', severity: 'low', conditions: { all: [] }, severty: 'low' }] }],
+    [
+      'a fact test at the top of a rule',
+      { rules: [{ name: 'a', severity: 'low', conditions: { fact: 'verb', operator: 'equal', value: 'get' } }] },
+    ],
+    [
+      'a fact test as a shared condition',
+      { conditions: { c: { fact: 'verb', operator: 'equal', value: 'get' } }, rules: [] },
+    ],
+    [
+      'two boolean operators in one condition',
+      { rules: [{ name: 'a', severity: 'low', conditions: { all: [], any: [] } }] },
+    ],
+    [
+      'a leaf condition without value',
+      { rules: [{ name: 'a', severity: 'low', conditions: { all: [{ fact: 'verb', operator: 'equal' }] } }] },
+    ],
+    ['"not" given an array', { rules: [{ name: 'a', severity: 'low', conditions: { not: [] } }] }],
+    ['an upper-case rule name', { rules: [{ name: 'Bad', severity: 'low', conditions: { all: [] } }] }],
+    [
+      'a bad duration',
+      { rules: [{ name: 'a', severity: 'low', conditions: { all: [] }, suppress: { for: '10 minutes' } }] },
+    ],
+    [
+      'a zero count',
+      { rules: [{ name: 'a', severity: 'low', conditions: { all: [] }, threshold: { count: 0, within: '1m' } }] },
+    ],
+    ['an object in a list', { lists: { l: [{}] }, rules: [] }],
+    ['a dotted list name', { lists: { 'a.b': [] }, rules: [] }],
+    ['a prototype key as a list name', { lists: { constructor: [] }, rules: [] }],
+  ])('refuses %s', (_what, file) => {
+    expect(strictValidator()(file)).toBe(false);
+  });
+
+  it('describes every property, so that editors can show what each one is for', () => {
+    const missing: string[] = [];
+    const visit = (schema: Schema, where: string) => {
+      for (const [name, property] of Object.entries(schema.properties ?? {})) {
+        if (typeof property.description !== 'string' || property.description.length === 0)
+          missing.push(`${where}.${name}`);
+      }
+    };
+    visit(RULE_FILE_SCHEMA as Schema, 'root');
+    for (const [name, definition] of Object.entries(RULE_FILE_SCHEMA.definitions)) visit(definition as Schema, name);
+    expect(missing).toEqual([]);
+  });
+
+  it('has exactly the properties of the RuleFile types (schema and types cannot drift apart)', () => {
+    expect(propertiesOf('root')).toEqual(
+      keysOf<RuleFile>({ $schema: true, lists: true, conditions: true, rules: true }),
+    );
+    expect(propertiesOf('rule')).toEqual(
+      keysOf<RuleDefinition>({
+        name: true,
+        title: true,
+        description: true,
+        severity: true,
+        tags: true,
+        enabled: true,
+        conditions: true,
+        threshold: true,
+        suppress: true,
+        message: true,
+      }),
+    );
+    expect(propertiesOf('threshold')).toEqual(
+      keysOf<ThresholdSpec>({ count: true, within: true, groupBy: true, distinct: true }),
+    );
+    expect(propertiesOf('suppress')).toEqual(keysOf<SuppressSpec>({ for: true, key: true }));
+    expect(propertiesOf('factCondition')).toEqual(
+      keysOf<LeafCondition>({
+        fact: true,
+        operator: true,
+        value: true,
+        path: true,
+        params: true,
+        priority: true,
+        name: true,
+      }),
+    );
+  });
+
+  it('is plain JSON, so `kaudit rules schema` can print it as a file', () => {
+    expect(JSON.parse(JSON.stringify(RULE_FILE_SCHEMA))).toEqual(RULE_FILE_SCHEMA);
+  });
+});
