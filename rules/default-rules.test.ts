@@ -75,7 +75,9 @@ describe('the starter rules on real audit data', () => {
   it('read the exec command and roll the two stages of one exec request into one alert', async () => {
     if (skipWithoutFixtures('default rules on real data')) return;
     const [exec] = await replay(join(FIXTURES_DIR, 'audit/falco/exec_pod.json'));
-    expect(exec!.message).toBe('minikube-user ran `bash` in default/nginx-deployment-7998647bdf-phvq7 (exec, container nginx1)');
+    expect(exec!.message).toBe(
+      'minikube-user ran `bash` in default/nginx-deployment-7998647bdf-phvq7 (exec, container nginx1)',
+    );
   });
 
   it('count only the PerfSPEC admin in the secret burst, and with the burst over the threshold', async () => {

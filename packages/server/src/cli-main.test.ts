@@ -23,7 +23,20 @@ async function run(args: string[], stdin: NodeJS.ReadableStream = Readable.from(
   return { code, out, err };
 }
 
-const ALERT_KEYS = ['count', 'events', 'firstSeen', 'id', 'key', 'lastSeen', 'message', 'rule', 'severity', 'suppressed', 'tags', 'title'];
+const ALERT_KEYS = [
+  'count',
+  'events',
+  'firstSeen',
+  'id',
+  'key',
+  'lastSeen',
+  'message',
+  'rule',
+  'severity',
+  'suppressed',
+  'tags',
+  'title',
+];
 
 describe('kaudit replay', () => {
   it('prints exactly one alert per line on stdout with --format json, everything else on stderr', async () => {
@@ -57,11 +70,24 @@ describe('kaudit replay', () => {
     }
   });
 
+  it('redacts extra paths on request, and only turns redaction off when told to', async () => {
+    const extra = await run(['replay', '--format', 'json', '--rules', rules, '--redact-path', 'user.username', quickStart]);
+    expect(extra.out).not.toContain('ci-deployer');
+    expect(extra.out).toContain('[REDACTED]');
+    // The off switch wins over everything, extra paths included.
+    const off = await run(['replay', '--format', 'json', '--rules', rules, '--redact-path', 'user.username', '--no-redaction', quickStart]);
+    expect(off.out).toContain('ci-deployer');
+    expect(off.out).not.toContain('[REDACTED]');
+  });
+
   it('reads stdin with -, gzipped or not, and reports rejected lines without stopping', async () => {
     const text = readFileSync(quickStart, 'utf8');
     const lines = text.trimEnd().split('\n');
     const broken = [lines[0], '{not json', '{"kind":"Event"}', ...lines.slice(1)].join('\n');
-    const { code, out, err } = await run(['replay', '--format', 'json', '--rules', rules, '-'], Readable.from([gzipSync(broken)]));
+    const { code, out, err } = await run(
+      ['replay', '--format', 'json', '--rules', rules, '-'],
+      Readable.from([gzipSync(broken)]),
+    );
     expect(code).toBe(0);
     expect(out.trimEnd().split('\n')).toHaveLength(5);
     expect(err).toMatch(/skipped stdin:2: /);
@@ -70,7 +96,15 @@ describe('kaudit replay', () => {
   });
 
   it('ends with a clear message and exit 1 on an unreadable file, after replaying the readable ones', async () => {
-    const { code, out, err } = await run(['replay', '--format', 'json', '--rules', rules, '/nonexistent/audit.log', quickStart]);
+    const { code, out, err } = await run([
+      'replay',
+      '--format',
+      'json',
+      '--rules',
+      rules,
+      '/nonexistent/audit.log',
+      quickStart,
+    ]);
     expect(code).toBe(1);
     expect(err).toContain('/nonexistent/audit.log');
     expect(out.trimEnd().split('\n')).toHaveLength(5);
@@ -83,7 +117,12 @@ describe('kaudit replay', () => {
       JSON.stringify({
         rules: [
           { name: 'a', severity: 'urgent', conditions: { all: [] } },
-          { name: 'b', severity: 'low', conditions: { all: [{ fact: 'verb', operator: 'nope', value: 1 }] }, threshold: { count: 2, within: 'soon' } },
+          {
+            name: 'b',
+            severity: 'low',
+            conditions: { all: [{ fact: 'verb', operator: 'nope', value: 1 }] },
+            threshold: { count: 2, within: 'soon' },
+          },
         ],
       }),
     );
@@ -104,10 +143,25 @@ describe('kaudit replay', () => {
 
   it('alerts on the falco exec, cluster-admin and privileged pod events and not on the unprivileged pod', async () => {
     if (skipWithoutFixtures('kaudit replay on falco fixtures')) return;
-    const files = ['exec_pod.json', 'attach_cluster_admin_role.json', 'create_nginx_pod_privileged.json', 'create_nginx_pod_unprivileged.json'];
-    const { code, out } = await run(['replay', '--format', 'json', '--rules', rules, ...files.map((f) => fixture(`audit/falco/${f}`))]);
+    const files = [
+      'exec_pod.json',
+      'attach_cluster_admin_role.json',
+      'create_nginx_pod_privileged.json',
+      'create_nginx_pod_unprivileged.json',
+    ];
+    const { code, out } = await run([
+      'replay',
+      '--format',
+      'json',
+      '--rules',
+      rules,
+      ...files.map((f) => fixture(`audit/falco/${f}`)),
+    ]);
     expect(code).toBe(0);
-    const alerts = out.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const alerts = out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const byAuditID = new Map(alerts.map((a) => [a.events[0].auditID, a.rule]));
     const ids = files.map((f) => JSON.parse(readFileSync(fixture(`audit/falco/${f}`), 'utf8')).auditID);
     expect(byAuditID.get(ids[0])).toBe('exec-into-pod');

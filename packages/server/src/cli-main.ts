@@ -9,6 +9,9 @@ export const USAGE = `kaudit: Kubernetes audit events to security alerts
 Usage:
   kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] FILE...
       Stream audit log files (JSON lines, JSON, .gz; - for stdin) through the rules and print alerts.
+      --redact-path PATH   also redact this dotted path (* for any key or index); repeatable
+      --no-redaction       turn redaction off (secrets then reach the output: know what you do)
+      --quiet              no progress, summary or skipped-line reports on stderr
   kaudit rules validate PATH...   Check rule files and folders; lists every problem, exit 1 on any.
   kaudit rules schema             Print the JSON Schema of rule files (for editors).
   kaudit --version
@@ -42,7 +45,10 @@ export async function main(args: string[], io: CommandIO): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      err instanceof UsageError ||
+      (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       await write(io.stderr, `kaudit: ${err.message}\n\n${USAGE}`);
       return 2;
     }

@@ -40,8 +40,13 @@ describe('consoleSink', () => {
     const { stream, read } = capture(false);
     const sink = consoleSink({ stream });
     const notice: AlertNotice = { type: 'alert', alert };
-    expect(await sink.send(notice, { signal: new AbortController().signal, attempt: 1 })).toEqual({ status: 'delivered' });
-    await sink.send({ type: 'rollup', alert: { ...alert, count: 2, suppressed: 1 } }, { signal: new AbortController().signal, attempt: 1 });
+    expect(await sink.send(notice, { signal: new AbortController().signal, attempt: 1 })).toEqual({
+      status: 'delivered',
+    });
+    await sink.send(
+      { type: 'rollup', alert: { ...alert, count: 2, suppressed: 1 } },
+      { signal: new AbortController().signal, attempt: 1 },
+    );
     const lines = read().trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[0]!)).toEqual({ type: 'alert', alert });
@@ -63,8 +68,11 @@ describe('consoleSink', () => {
 
   it('uses no colour when asked, even on a terminal', async () => {
     const { stream, read } = capture(true);
-    await consoleSink({ stream, color: false }).send({ type: 'alert', alert }, { signal: new AbortController().signal, attempt: 1 });
+    await consoleSink({ stream, color: false }).send(
+      { type: 'alert', alert },
+      { signal: new AbortController().signal, attempt: 1 },
+    );
     expect(read()).not.toContain('\u001b');
-    expect(read()).toMatch(/^ HIGH  Exec into a pod \[exec-into-pod\]/);
+    expect(read().startsWith(' HIGH  Exec into a pod [exec-into-pod]')).toBe(true);
   });
 });

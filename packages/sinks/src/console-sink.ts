@@ -31,7 +31,9 @@ export function consoleSink(options: ConsoleSinkOptions = {}): Sink {
     type: 'console',
     async send(notice: AlertNotice): Promise<SendResult> {
       const text =
-        format === 'pretty' ? formatAlertPretty(notice, { color }) : `${JSON.stringify({ type: notice.type, alert: notice.alert })}\n`;
+        format === 'pretty'
+          ? formatAlertPretty(notice, { color })
+          : `${JSON.stringify({ type: notice.type, alert: notice.alert })}\n`;
       // Respect back-pressure: a slow terminal or pipe must slow delivery, not grow memory.
       const ok = stream.write(text);
       if (!ok) await new Promise<void>((resolve) => stream.once('drain', resolve));

@@ -58,7 +58,11 @@ describe('threshold windows', () => {
     });
     expect(alert!.id).toMatch(/^[0-9a-f]{20}$/);
     expect(alert!.events.map((e) => e.auditID)).toEqual(events.map((e) => e.auditID));
-    expect(alert!.events[0]).toMatchObject({ verb: 'get', user: 'mallory', objectRef: { resource: 'secrets', name: 'db' } });
+    expect(alert!.events[0]).toMatchObject({
+      verb: 'get',
+      user: 'mallory',
+      objectRef: { resource: 'secrets', name: 'db' },
+    });
   });
 
   it('does not fire for 4 reads, for 5 spread over more than the window, or for 5 split across users', () => {
@@ -88,14 +92,34 @@ describe('threshold windows', () => {
     );
     const same = [0, 1, 2, 3, 4].map((s) => secretRead('a', s, 'db'));
     expect(closed(run(same, [enumeration]))).toEqual([]);
-    const distinct = [secretRead('a', 0, 'db'), secretRead('a', 1, 'db'), secretRead('a', 2, 'api'), secretRead('a', 3, 'tls')];
+    const distinct = [
+      secretRead('a', 0, 'db'),
+      secretRead('a', 1, 'db'),
+      secretRead('a', 2, 'api'),
+      secretRead('a', 3, 'tls'),
+    ];
     const [alert] = closed(run(distinct, [enumeration]));
     expect(alert).toMatchObject({ count: 4, message: 'a read db, api, tls' });
   });
 
+  it('releases groups whose window the watermark has passed, so they never count against the cap', () => {
+    // With room for one key, a second user inside the first one's window evicts it...
+    const close = createStreamStats();
+    run([secretRead('a', 0), secretRead('b', 30)], [burst], { maxKeys: 1, lateness: 1000, stats: close });
+    expect(close.evicted).toBe(1);
+    // ...but once the watermark is past the first window, its group is gone and nothing is evicted.
+    const apart = createStreamStats();
+    run([secretRead('a', 0), secretRead('b', 120), secretRead('c', 240)], [burst], { maxKeys: 1, lateness: 1000, stats: apart });
+    expect(apart.evicted).toBe(0);
+  });
+
   it('caps tracked keys per rule and counts evictions', () => {
     const stats = createStreamStats();
-    run(['a', 'b', 'c', 'd'].map((u, i) => secretRead(u, i)), [burst], { maxKeys: 2, stats });
+    run(
+      ['a', 'b', 'c', 'd'].map((u, i) => secretRead(u, i)),
+      [burst],
+      { maxKeys: 2, stats },
+    );
     expect(stats.evicted).toBe(2);
   });
 });
@@ -115,7 +139,10 @@ describe('suppression and roll-up', () => {
     });
 
   it('rolls 50 repeats into the first alert: one alert, 50 roll-ups, count 51', () => {
-    const notices = run(Array.from({ length: 51 }, (_, i) => execBy('eve', i)), [exec]);
+    const notices = run(
+      Array.from({ length: 51 }, (_, i) => execBy('eve', i)),
+      [exec],
+    );
     expect(notices.filter((n) => n.type === 'alert')).toHaveLength(1);
     const rollups = notices.filter((n) => n.type === 'rollup');
     expect(rollups).toHaveLength(50);
@@ -123,6 +150,15 @@ describe('suppression and roll-up', () => {
     const [final] = closed(notices);
     expect(final).toMatchObject({ count: 51, suppressed: 50, lastSeen: new Date(T0 + 50_000).toISOString() });
     expect(final!.events).toHaveLength(10);
+  });
+
+  it('closes suppression keys once their window has passed, so they never count against the cap', () => {
+    const close = createStreamStats();
+    run([execBy('a', 0), execBy('b', 60)], [exec], { maxKeys: 1, lateness: 1000, stats: close });
+    expect(close.evicted).toBe(1);
+    const apart = createStreamStats();
+    run([execBy('a', 0), execBy('b', 700), execBy('c', 1400)], [exec], { maxKeys: 1, lateness: 1000, stats: apart });
+    expect(apart.evicted).toBe(0);
   });
 
   it('raises a new alert after the suppression window, and per key', () => {
@@ -190,7 +226,9 @@ describe('order independence (property)', () => {
   const finalAlerts = (events: AuditEvent[], tick: number | false, scheduler?: TestScheduler) => {
     const out: PipelineNotice[] = [];
     const input = new Subject<AuditEvent>();
-    input.pipe(detect(testRuleSet(rules), { lateness: LATENESS, tick, ...(scheduler ? { scheduler } : {}) })).subscribe((n) => out.push(n));
+    input
+      .pipe(detect(testRuleSet(rules), { lateness: LATENESS, tick, ...(scheduler ? { scheduler } : {}) }))
+      .subscribe((n) => out.push(n));
     for (const e of events) input.next(e);
     input.complete();
     return closed(out).sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -224,7 +262,9 @@ describe('order independence (property)', () => {
         scheduler.run(() => {
           const out: PipelineNotice[] = [];
           const input = new Subject<AuditEvent>();
-          input.pipe(detect(testRuleSet(rules), { lateness: LATENESS, tick: 1000, scheduler })).subscribe((n) => out.push(n));
+          input
+            .pipe(detect(testRuleSet(rules), { lateness: LATENESS, tick: 1000, scheduler }))
+            .subscribe((n) => out.push(n));
           // Live: each event arrives at its own time on the virtual clock.
           const start = T0;
           for (const e of events) {

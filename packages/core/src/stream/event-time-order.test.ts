@@ -38,7 +38,9 @@ describe('eventTimeOrder', () => {
   it('passes stateless matches through at once and releases later-than-lateness matches on arrival, counted', () => {
     const stats = createStreamStats();
     const out = collect(
-      from([at(100), at(10, [stateless]), at(50), at(95)]).pipe(eventTimeOrder({ lateness: 10_000, tick: false, stats })),
+      from([at(100), at(10, [stateless]), at(50), at(95)]).pipe(
+        eventTimeOrder({ lateness: 10_000, tick: false, stats }),
+      ),
     );
     expect(out).toEqual(['w90', 'exec@10', 'burst@50', 'burst@95', 'burst@100', 'wInfinity']);
     expect(stats.late).toBe(1);
@@ -46,7 +48,9 @@ describe('eventTimeOrder', () => {
 
   it('gives the same sequence for any arrival order within the lateness', () => {
     const times = [3, 1, 7, 2, 9, 4, 8, 6, 5, 10];
-    const sorted = collect(from([...times].sort((a, b) => a - b).map((t) => at(t))).pipe(eventTimeOrder({ lateness: 10_000, tick: false })));
+    const sorted = collect(
+      from([...times].sort((a, b) => a - b).map((t) => at(t))).pipe(eventTimeOrder({ lateness: 10_000, tick: false })),
+    );
     const shuffled = collect(from(times.map((t) => at(t))).pipe(eventTimeOrder({ lateness: 10_000, tick: false })));
     expect(shuffled.filter((l) => !l.startsWith('w'))).toEqual(sorted.filter((l) => !l.startsWith('w')));
   });

@@ -18,7 +18,7 @@ import { printRuleProblems } from './rules-command.js';
 const PROGRESS_EVERY_MS = 250;
 
 /**
- * `kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] FILE...`: streams audit log
+ * `kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] [--redact-path PATH]... FILE...`: streams audit log
  * files (JSON lines, JSON documents, `.gz`, `-` for stdin) through the rules in event time and prints
  * the alerts. With `--format json`, stdout carries exactly one alert per line, in its final state;
  * everything else (progress, summary, rejected lines) goes to stderr.
@@ -32,10 +32,13 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
       format: { type: 'string', short: 'f', default: 'pretty' },
       lateness: { type: 'string', default: '5m' },
       quiet: { type: 'boolean', short: 'q', default: false },
+      'redact-path': { type: 'string', multiple: true },
+      'no-redaction': { type: 'boolean', default: false },
     },
   });
   const format = values.format;
-  if (format !== 'pretty' && format !== 'json') throw new UsageError(`--format must be pretty or json, not "${format}"`);
+  if (format !== 'pretty' && format !== 'json')
+    throw new UsageError(`--format must be pretty or json, not "${format}"`);
   const lateness = parseDuration(values.lateness);
   if (lateness === undefined) throw new UsageError(`--lateness "${values.lateness}" is not a duration (e.g. 30s, 5m)`);
   if (positionals.length === 0) throw new UsageError('kaudit replay needs at least one file (or - for stdin)');
@@ -51,7 +54,8 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
     throw err;
   }
 
-  const pipeline = createPipeline({ rules: ruleSet, lateness, tick: false });
+  const redaction = { enabled: !values['no-redaction'], paths: values['redact-path'] ?? [] };
+  const pipeline = createPipeline({ rules: ruleSet, lateness, tick: false, redaction });
   const pending: string[] = [];
   const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
   pipeline.notices$.subscribe((notice) => {
@@ -74,7 +78,10 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   const unreadable: string[] = [];
   for (const [index, input] of positionals.entries()) {
     try {
-      for await (const batch of readEvents(input === '-' ? io.stdin : input, input === '-' ? { source: 'stdin' } : {})) {
+      for await (const batch of readEvents(
+        input === '-' ? io.stdin : input,
+        input === '-' ? { source: 'stdin' } : {},
+      )) {
         const result = pipeline.pushDecoded(batch);
         for (const r of result.rejected.slice(0, 20)) {
           if (!values.quiet) await write(io.stderr, `kaudit: skipped ${describeWhere(batch.source, r)}: ${r.reason}\n`);
