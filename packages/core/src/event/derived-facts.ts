@@ -57,7 +57,8 @@ export const DERIVED_FACTS: Readonly<Record<string, DerivedFact>> = {
   sourceIP: {
     description:
       'The client address the API server itself observed: the last element of sourceIPs (earlier ones come from X-Forwarded-For and can be forged).',
-    get: (e) => (Array.isArray(e.sourceIPs) && e.sourceIPs.length > 0 ? e.sourceIPs[e.sourceIPs.length - 1] : undefined),
+    get: (e) =>
+      Array.isArray(e.sourceIPs) && e.sourceIPs.length > 0 ? e.sourceIPs[e.sourceIPs.length - 1] : undefined,
   },
   isServiceAccount: {
     description: 'true when user.username is a service account (system:serviceaccount:NAMESPACE:NAME).',

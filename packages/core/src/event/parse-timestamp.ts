@@ -15,9 +15,22 @@ export function parseTimestamp(text: string): number {
   const second = digits(text, 17, 2);
   const sep = text.charCodeAt(10);
   if (
-    year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 ||
-    text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32 && sep !== 116) ||
-    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || hour < 0 || minute < 0 || second < 0
+    year < 0 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 60 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    (sep !== 84 && sep !== 32 && sep !== 116) ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 ||
+    hour < 0 ||
+    minute < 0 ||
+    second < 0
   ) {
     return NaN;
   }

@@ -52,7 +52,10 @@ function eventList() {
         verb: 'create',
         level: 'Request',
         objectRef: { resource: 'pods', namespace: 'shop', name: 'api' },
-        requestObject: { kind: 'Pod', spec: { containers: [{ name: 'api', env: [{ name: 'TOKEN', value: ENV_SECRET }] }] } },
+        requestObject: {
+          kind: 'Pod',
+          spec: { containers: [{ name: 'api', env: [{ name: 'TOKEN', value: ENV_SECRET }] }] },
+        },
       }),
     ],
   };

@@ -35,7 +35,10 @@ export function deliverNotices(notices: Observable<PipelineNotice>, sinks: reado
       const counters = stats[sink.id]!;
       if (notice.type === 'closed') {
         // Chained so the ref is forgotten only after the alert's own sends have used it.
-        chains.set(sink.id, chains.get(sink.id)!.then(() => void sinkRefs.delete(notice.alert.id)));
+        chains.set(
+          sink.id,
+          chains.get(sink.id)!.then(() => void sinkRefs.delete(notice.alert.id)),
+        );
         continue;
       }
       const send = async (): Promise<void> => {
