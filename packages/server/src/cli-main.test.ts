@@ -71,11 +71,30 @@ describe('kaudit replay', () => {
   });
 
   it('redacts extra paths on request, and only turns redaction off when told to', async () => {
-    const extra = await run(['replay', '--format', 'json', '--rules', rules, '--redact-path', 'user.username', quickStart]);
+    const extra = await run([
+      'replay',
+      '--format',
+      'json',
+      '--rules',
+      rules,
+      '--redact-path',
+      'user.username',
+      quickStart,
+    ]);
     expect(extra.out).not.toContain('ci-deployer');
     expect(extra.out).toContain('[REDACTED]');
     // The off switch wins over everything, extra paths included.
-    const off = await run(['replay', '--format', 'json', '--rules', rules, '--redact-path', 'user.username', '--no-redaction', quickStart]);
+    const off = await run([
+      'replay',
+      '--format',
+      'json',
+      '--rules',
+      rules,
+      '--redact-path',
+      'user.username',
+      '--no-redaction',
+      quickStart,
+    ]);
     expect(off.out).toContain('ci-deployer');
     expect(off.out).not.toContain('[REDACTED]');
   });

@@ -109,7 +109,11 @@ describe('threshold windows', () => {
     expect(close.evicted).toBe(1);
     // ...but once the watermark is past the first window, its group is gone and nothing is evicted.
     const apart = createStreamStats();
-    run([secretRead('a', 0), secretRead('b', 120), secretRead('c', 240)], [burst], { maxKeys: 1, lateness: 1000, stats: apart });
+    run([secretRead('a', 0), secretRead('b', 120), secretRead('c', 240)], [burst], {
+      maxKeys: 1,
+      lateness: 1000,
+      stats: apart,
+    });
     expect(apart.evicted).toBe(0);
   });
 

@@ -1,0 +1,143 @@
+/**
+ * Compiles a validated rule set into synchronous predicates: closures built once, no promises, no
+ * per-event allocation. This is the hot path; json-rules-engine's own (asynchronous) evaluation is
+ * the reference it must agree with (reference-engine.ts, differential.test.ts).
+ */
+import type { AuditEvent } from '../event/audit-event.js';
+import { ConditionCompiler, type ConditionProblem, type EventTest } from './compile-conditions.js';
+import type { RuleSetSpec, RuleSpec } from './rule-file.js';
+import { RulesError, type RuleProblem } from './rule-problem.js';
+
+/** One compiled rule. */
+export interface CompiledRule {
+  readonly spec: RuleSpec;
+  readonly name: string;
+  /**
+   * Whether the event matches the rule's conditions. Never throws: an error while evaluating (for
+   * instance `in` against a fact reference that is not an array) is counted in the rule set's
+   * `errors` and the rule does not match that event, as json-rules-engine would fail the run.
+   */
+  test(event: AuditEvent): boolean;
+}
+
+/** A compiled rule set. */
+export interface CompiledRuleSet {
+  /** Every rule, enabled or not, in spec order. */
+  readonly rules: readonly CompiledRule[];
+  readonly spec: RuleSetSpec;
+  /** Pushes every enabled rule that matches into `out`, returns how many. */
+  match(event: AuditEvent, out: CompiledRule[]): number;
+  /** Evaluation errors so far, by rule name (only rules that had one appear). */
+  readonly errors: Map<string, number>;
+}
+
+/** Options of {@link compileRuleSet}. */
+export interface CompileRuleSetOptions {
+  /** Called on each evaluation error, after it is counted (to log it). Must not throw. */
+  onError?: (rule: CompiledRule, error: unknown, event: AuditEvent) => void;
+}
+
+class Rule implements CompiledRule {
+  constructor(
+    readonly spec: RuleSpec,
+    readonly name: string,
+    private readonly predicate: EventTest,
+    private readonly errors: Map<string, number>,
+    private readonly onError: CompileRuleSetOptions['onError'],
+  ) {}
+
+  test(event: AuditEvent): boolean {
+    try {
+      return this.predicate(event);
+    } catch (err) {
+      this.errors.set(this.name, (this.errors.get(this.name) ?? 0) + 1);
+      if (this.onError !== undefined) {
+        try {
+          this.onError(this, err, event);
+        } catch {
+          // A failing logger must not break evaluation.
+        }
+      }
+      return false;
+    }
+  }
+}
+
+/** The file shared conditions come from: a merged set does not record it per condition. */
+function sharedConditionFile(spec: RuleSetSpec): string {
+  if (spec.files.length === 1) return spec.files[0]!;
+  return spec.files.length > 1 ? spec.files.join(', ') : '(rule set)';
+}
+
+function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: EventTest[] } {
+  const problems: RuleProblem[] = [];
+  const compiler = new ConditionCompiler({ lists: spec.lists, conditions: spec.conditions });
+  const sharedFile = sharedConditionFile(spec);
+  const collect = (found: ConditionProblem[], from: number, rule: RuleSpec | undefined) => {
+    for (let i = from; i < found.length; i++) {
+      const p = found[i]!;
+      // A rule's compilation may compile a shared condition on first use: its problems are the
+      // shared condition's, not the rule's.
+      if (rule === undefined || p.pointer.startsWith('/conditions/')) {
+        problems.push({ file: sharedFile, pointer: p.pointer, message: p.message });
+      } else {
+        problems.push({ file: rule.source.file, rule: rule.name, pointer: p.pointer, message: p.message });
+      }
+    }
+  };
+  // Every shared condition, used or not, so that all their problems are reported.
+  let seen = 0;
+  for (const name of Object.keys(spec.conditions)) compiler.compileShared(name);
+  collect(compiler.problems, seen, undefined);
+  seen = compiler.problems.length;
+
+  const predicates = spec.rules.map((rule) => {
+    const compiled = compiler.compileTopLevel(rule.conditions, `/rules/${rule.source.index}/conditions`);
+    collect(compiler.problems, seen, rule);
+    seen = compiler.problems.length;
+    return compiled.test;
+  });
+  return { problems, predicates };
+}
+
+/**
+ * Every problem that stops {@link compileRuleSet}, without throwing: unknown operators or
+ * decorators, values an operator cannot use (`in` with a number, an unsafe or invalid regex, a bad
+ * CIDR...), invalid JSONPath or facts, unknown shared conditions and reference cycles.
+ */
+export function ruleSetProblems(spec: RuleSetSpec): RuleProblem[] {
+  return compileAll(spec).problems;
+}
+
+/**
+ * Compiles a rule set. Throws a {@link RulesError} (`invalid_rules`) listing every problem when any
+ * rule or shared condition cannot be compiled.
+ *
+ * @example
+ * const ruleSet = compileRuleSet(spec);
+ * const matched: CompiledRule[] = [];
+ * ruleSet.match(event, matched);
+ */
+export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions = {}): CompiledRuleSet {
+  const { problems, predicates } = compileAll(spec);
+  if (problems.length > 0) throw new RulesError(problems);
+  const errors = new Map<string, number>();
+  const rules = spec.rules.map((rule, i) => new Rule(rule, rule.name, predicates[i]!, errors, options.onError));
+  const enabled = rules.filter((rule) => rule.spec.enabled);
+  return {
+    rules,
+    spec,
+    errors,
+    match(event: AuditEvent, out: CompiledRule[]): number {
+      let n = 0;
+      for (let i = 0; i < enabled.length; i++) {
+        const rule = enabled[i]!;
+        if (rule.test(event)) {
+          out.push(rule);
+          n++;
+        }
+      }
+      return n;
+    },
+  };
+}
