@@ -59,6 +59,16 @@ describe('readEvents: JSON lines', () => {
     expect(batches.every((b) => b.source === 'unit')).toBe(true);
   });
 
+  it('reports the raw bytes it reads, compressed bytes for gzip, for progress', async () => {
+    const gz = gzipSync(jsonLines(200));
+    let bytes = 0;
+    const { events } = await readAll(Readable.from([gz.subarray(0, 100), gz.subarray(100)]), {
+      onBytes: (n) => (bytes += n),
+    });
+    expect(events).toHaveLength(200);
+    expect(bytes).toBe(gz.length);
+  });
+
   it('yields in batches of about batchLines lines, in order', async () => {
     const chunks = jsonLines(10).match(/[^\n]*\n/g) ?? [];
     const { batches, events } = await readAll(Readable.from(chunks), { batchLines: 3 });

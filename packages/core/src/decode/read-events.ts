@@ -18,6 +18,8 @@ export interface ReadOptions extends DecodeOptions {
    * rejection; a longer document is a `document_too_large` error.
    */
   maxDocumentBytes?: number;
+  /** Called with each raw chunk's size as read (compressed bytes for gzip), for progress reporting. */
+  onBytes?: (bytes: number) => void;
 }
 
 /** One batch of {@link readEvents}, with the name of the input it came from. */
@@ -67,7 +69,7 @@ export async function* readEvents(
 
   let finished = false;
   try {
-    for await (const chunk of inflated(byteChunks(opened, source), source)) {
+    for await (const chunk of inflated(byteChunks(opened, source, options.onBytes), source)) {
       decoder.keepRaw(chunk);
       if (decoder.mode !== 'document') splitter.push(chunk);
       if (decoder.linesInBatch >= batchLines) yield decoder.takeBatch();
@@ -224,9 +226,17 @@ function unreadable(source: string, err: unknown): KauditError {
 }
 
 /** The input's chunks as Buffers; a read failure becomes `unreadable_input`. */
-async function* byteChunks(stream: NodeJS.ReadableStream, source: string): AsyncGenerator<Buffer, void, undefined> {
+async function* byteChunks(
+  stream: NodeJS.ReadableStream,
+  source: string,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<Buffer, void, undefined> {
   try {
-    for await (const chunk of stream) yield toBuffer(chunk as string | Uint8Array);
+    for await (const chunk of stream) {
+      const buffer = toBuffer(chunk as string | Uint8Array);
+      onBytes?.(buffer.length);
+      yield buffer;
+    }
   } catch (err) {
     throw unreadable(source, err);
   }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   compileRuleSet,
@@ -77,11 +78,11 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   const started = performance.now();
   const unreadable: string[] = [];
   for (const [index, input] of positionals.entries()) {
+    const size = input === '-' ? undefined : await fileSize(input);
+    let bytes = 0;
+    const options = { ...(input === '-' ? { source: 'stdin' } : {}), onBytes: (n: number) => (bytes += n) };
     try {
-      for await (const batch of readEvents(
-        input === '-' ? io.stdin : input,
-        input === '-' ? { source: 'stdin' } : {},
-      )) {
+      for await (const batch of readEvents(input === '-' ? io.stdin : input, options)) {
         const result = pipeline.pushDecoded(batch);
         for (const r of result.rejected.slice(0, 20)) {
           if (!values.quiet) await write(io.stderr, `kaudit: skipped ${describeWhere(batch.source, r)}: ${r.reason}\n`);
@@ -89,7 +90,8 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
         await flush();
         if (progress && performance.now() - lastProgress > PROGRESS_EVERY_MS) {
           lastProgress = performance.now();
-          await write(io.stderr, `\r${progressLine(pipeline.stats, index, positionals.length, started)}\u001b[K`);
+          const file = { index, count: positionals.length, bytes, ...(size ? { size } : {}) };
+          await write(io.stderr, `\r${progressLine(pipeline.stats, file, started)}\u001b[K`);
         }
       }
     } catch (err) {
@@ -114,10 +116,31 @@ function describeWhere(source: string, r: { line?: number; index?: number }): st
   return source;
 }
 
-function progressLine(stats: PipelineStats, index: number, files: number, started: number): string {
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined; // readEvents reports the unreadable file itself
+  }
+}
+
+const BAR_WIDTH = 24;
+
+/** `[#########---------------]  38% file 1/2  412,000 events (140,000/s)  3 alerts` */
+export function progressLine(
+  stats: PipelineStats,
+  file: { index: number; count: number; bytes: number; size?: number },
+  started: number,
+): string {
   const seconds = (performance.now() - started) / 1000;
   const rate = Math.round(stats.events / Math.max(seconds, 0.001));
-  return `replaying file ${index + 1}/${files}: ${stats.events.toLocaleString('en')} events (${rate.toLocaleString('en')}/s), ${stats.alerts} alerts`;
+  let bar = '';
+  if (file.size) {
+    const done = Math.min(1, file.bytes / file.size);
+    const filled = Math.round(done * BAR_WIDTH);
+    bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(done * 100)).padStart(3)}% `;
+  }
+  return `${bar}file ${file.index + 1}/${file.count}  ${stats.events.toLocaleString('en')} events (${rate.toLocaleString('en')}/s)  ${stats.alerts} alerts`;
 }
 
 /** The closing summary on stderr: what was read, refused (and why), matched and raised. */
