@@ -19,6 +19,8 @@ describe('progressLine', () => {
   });
 
   it('shows counts without a bar for stdin, whose size is unknown', () => {
-    expect(progressLine(stats(), { index: 0, count: 1, bytes: 5 }, performance.now())).toMatch(/^file 1\/1  412,000 events/);
+    expect(progressLine(stats(), { index: 0, count: 1, bytes: 5 }, performance.now())).toMatch(
+      /^file 1\/1  412,000 events/,
+    );
   });
 });
