@@ -124,8 +124,8 @@ describe('checkEvent', () => {
   it('sanitizes: limits apply and prototype keys go', () => {
     let deep: unknown = {};
     for (let i = 0; i < 70; i++) deep = { a: deep };
-    expect(reasonOf(checkEvent({ verb: 'get', requestObject: deep }))).toBe('nesting deeper than 64');
-    expect(reasonOf(checkEvent({ verb: 'get', requestObject: { a: { b: 1 } } }, resolveLimits({ maxDepth: 2 })))).toBe(
+    expect(reasonOf(checkEvent({ verb: 'get', annotations: deep }))).toBe('nesting deeper than 64');
+    expect(reasonOf(checkEvent({ verb: 'get', user: { extra: { b: 1 } } }, resolveLimits({ maxDepth: 2 })))).toBe(
       'nesting deeper than 2',
     );
     const parsed = JSON.parse(
@@ -134,6 +134,30 @@ describe('checkEvent', () => {
     const result = checkEvent(parsed, DEFAULT_LIMITS);
     expect(result).toEqual({ event: { verb: 'get', user: { username: 'a' } } });
     expect(Object.hasOwn(parsed as object, '__proto__')).toBe(false);
+  });
+
+  it('keeps an event whose body alone breaks a limit, dropping that body with the reason', () => {
+    const huge = 'x'.repeat(DEFAULT_LIMITS.maxStringLength + 1);
+    const annotation = 'kubectl.kubernetes.io/last-applied-configuration';
+    const event = {
+      verb: 'create',
+      objectRef: { resource: 'customresourcedefinitions', name: 'big.example.com' },
+      requestObject: { metadata: { annotations: { [annotation]: huge } } },
+      responseObject: { metadata: { name: 'big.example.com' } },
+    };
+    const result = checkEvent(event);
+    expect(result).toEqual({
+      event: {
+        verb: 'create',
+        objectRef: { resource: 'customresourcedefinitions', name: 'big.example.com' },
+        requestObject: {
+          'kaudit.dropped': expect.stringMatching(/^requestObject dropped: the string at key .* longer than 262144$/),
+        },
+        responseObject: { metadata: { name: 'big.example.com' } },
+      },
+    });
+    // The same string outside a body still refuses the event: there is no body to drop.
+    expect(reasonOf(checkEvent({ verb: 'get', userAgent: huge }))).toMatch(/longer than/);
   });
 
   it('never copies long values into reasons', () => {

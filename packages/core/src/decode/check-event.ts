@@ -29,6 +29,32 @@ const STATUS_STRINGS = ['status', 'reason', 'message'] as const;
 const EVENT_STRINGS = ['level', 'auditID', 'stage', 'userAgent'] as const;
 const TIMESTAMPS = ['requestReceivedTimestamp', 'stageTimestamp', 'timestamp'] as const;
 
+/** The key of the object that stands in for a request or response body dropped for breaking a limit. */
+export const BODY_DROPPED = 'kaudit.dropped';
+
+const BODIES = ['requestObject', 'responseObject'] as const;
+
+/**
+ * When an event breaks a limit only inside its request or response body (a large ConfigMap, a CRD's
+ * last-applied annotation), the event is still a security event worth evaluating: the offending body
+ * is replaced by `{ "kaudit.dropped": reason }` and the rest is kept. Returns the reason to refuse the
+ * event when the rest breaks a limit too.
+ */
+function dropUnsafeBodies(e: Fields, limits: Limits): string | undefined {
+  const bodies = BODIES.map((key) => e[key]);
+  if (bodies.every((body) => body === undefined)) return sanitize(e, limits);
+  for (const key of BODIES) if (e[key] !== undefined) e[key] = null;
+  const rest = sanitize(e, limits);
+  if (rest !== undefined) return rest;
+  BODIES.forEach((key, i) => {
+    const body = bodies[i];
+    if (body === undefined) return;
+    const why = sanitize(body, limits);
+    e[key] = why === undefined ? body : { [BODY_DROPPED]: `${key} dropped: ${why}` };
+  });
+  return undefined;
+}
+
 /**
  * Decides whether one decoded item is an audit event kaudit can evaluate, and sanitizes it (see
  * {@link sanitize}). Only what rules depend on is required: a string `verb` or `requestURI`;
@@ -67,7 +93,10 @@ export function eventProblem(item: unknown, limits: Limits): string | undefined 
 
   // Sanitize before any check that iterates, so those iterations are already bounded.
   const unsafe = sanitize(e, limits);
-  if (unsafe !== undefined) return unsafe;
+  if (unsafe !== undefined) {
+    const rest = dropUnsafeBodies(e, limits);
+    if (rest !== undefined) return rest;
+  }
 
   // Nearly every event is well-typed: confirm that with named property reads, and only walk the
   // slower checks, which find the precise reason and drop nulls, when something is off.

@@ -95,9 +95,19 @@ describe('decodeBody: one JSON document', () => {
   });
 
   it('applies limits and removes prototype keys', () => {
-    const deep = { verb: 'get', requestObject: { a: { b: { c: {} } } } };
+    // Too deep outside the bodies: the event is refused.
+    const deep = { verb: 'get', user: { extra: { a: { b: { c: {} } } } } };
     expect(decodeBody(JSON.stringify(deep), { limits: { maxDepth: 3 } }).rejected).toEqual([
       { reason: 'nesting deeper than 3' },
+    ]);
+    // Too deep inside a body: the event is kept, that body is dropped and says why.
+    const deepBody = { verb: 'get', requestObject: { a: { b: { c: { d: {} } } } }, responseObject: { ok: 1 } };
+    expect(decodeBody(JSON.stringify(deepBody), { limits: { maxDepth: 3 } }).events).toEqual([
+      {
+        verb: 'get',
+        requestObject: { 'kaudit.dropped': 'requestObject dropped: nesting deeper than 3' },
+        responseObject: { ok: 1 },
+      },
     ]);
     const result = decodeBody('[{"verb":"get","__proto__":{"isAdmin":true},"user":{"prototype":1}}]');
     expect(result.events).toEqual([{ verb: 'get', user: {} }]);
@@ -212,7 +222,10 @@ describe('decodeValue', () => {
     ]);
     let deep: unknown = 1;
     for (let i = 0; i < 100; i++) deep = [deep];
-    expect(decodeValue(ev('c', { requestObject: deep })).rejected).toEqual([{ reason: 'nesting deeper than 64' }]);
+    expect(decodeValue(ev('c', { requestObject: deep })).events[0]!.requestObject).toEqual({
+      'kaudit.dropped': 'requestObject dropped: nesting deeper than 64',
+    });
+    expect(decodeValue(ev('c', { user: { extra: deep } })).rejected).toEqual([{ reason: 'nesting deeper than 64' }]);
   });
 
   it('throws not_audit_events for values with no audit shape', () => {

@@ -2,7 +2,7 @@
  * Decoding: from bytes, lines or caller-held objects to checked, sanitized audit events, with a
  * reason for everything that was refused.
  */
-export { AUDIT_API_VERSIONS, checkEvent, type CheckResult } from './check-event.js';
+export { AUDIT_API_VERSIONS, BODY_DROPPED, checkEvent, type CheckResult } from './check-event.js';
 export { decodeBody, decodeValue } from './decode-body.js';
 export type { DecodeOptions, DecodeResult, Rejection } from './decode-result.js';
 export {
