@@ -2,36 +2,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { LeafCondition, RuleDefinition, RuleFile, SuppressSpec, ThresholdSpec } from './rule-file.js';
 import { RULE_FILE_SCHEMA } from './rule-file-schema.js';
-
-/** The example of DESIGN.md ("Rule files"), verbatim. */
-const DESIGN_EXAMPLE = {
-  lists: { 'system-users': ['system:kube-scheduler', 'system:kube-controller-manager'] },
-  conditions: {
-    'reads-secrets': {
-      all: [
-        { fact: 'objectRef.resource', operator: 'equal', value: 'secrets' },
-        { fact: 'verb', operator: 'in', value: ['get', 'list', 'watch'] },
-      ],
-    },
-  },
-  rules: [
-    {
-      name: 'secret-read-burst',
-      title: 'Burst of secret reads',
-      severity: 'high',
-      tags: ['credential-access'],
-      conditions: {
-        all: [
-          { condition: 'reads-secrets' },
-          { fact: 'user.username', operator: 'notIn', value: { fact: 'system-users' } },
-        ],
-      },
-      threshold: { count: 5, within: '1m', groupBy: ['user.username'] },
-      suppress: { for: '10m' },
-      message: '{{user.username}} read {{count}} secrets within {{within}}',
-    },
-  ],
-};
+import { DESIGN_EXAMPLE } from './test-design-example.js';
 
 function strictValidator() {
   // allowUnionTypes: list items are `"type": ["string", "number", "boolean"]`, valid draft-07
