@@ -154,6 +154,19 @@ describe('kaudit replay', () => {
     expect(err).toMatch(/rule "b" at \/rules\/1\/conditions\/all\/0\/operator/);
   });
 
+  it('counts rule evaluation errors in the summary instead of failing the replay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kaudit-rules-'));
+    // `in` against a fact reference that holds a number: json-rules-engine throws, so does the rule.
+    const rule = { fact: 'verb', operator: 'in', value: { fact: 'responseStatus.code' } };
+    writeFileSync(
+      join(dir, 'odd.json'),
+      JSON.stringify({ rules: [{ name: 'odd', severity: 'low', conditions: { all: [rule] } }] }),
+    );
+    const { code, err } = await run(['replay', '--rules', dir, quickStart]);
+    expect(code).toBe(0);
+    expect(err).toContain('20 evaluation error(s) in odd: those events did not match it');
+  });
+
   it('answers a usage error with the usage and exit 2', async () => {
     expect((await run(['replay'])).code).toBe(2);
     expect((await run(['replay', '--format', 'xml', quickStart])).err).toContain('--format must be pretty or json');

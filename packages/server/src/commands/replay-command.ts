@@ -106,7 +106,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   await pipeline.end();
   await flush();
   if (progress) await write(io.stderr, '\r\u001b[K');
-  if (!values.quiet) await write(io.stderr, summary(pipeline.stats, started));
+  if (!values.quiet) await write(io.stderr, summary(pipeline.stats, started, ruleSet.errors));
   return unreadable.length > 0 ? 1 : 0;
 }
 
@@ -144,7 +144,7 @@ export function progressLine(
 }
 
 /** The closing summary on stderr: what was read, refused (and why), matched and raised. */
-export function summary(stats: PipelineStats, started: number): string {
+export function summary(stats: PipelineStats, started: number, ruleErrors: ReadonlyMap<string, number>): string {
   const seconds = (performance.now() - started) / 1000;
   const lines = [
     `kaudit replay: ${stats.events.toLocaleString('en')} events read in ${seconds.toFixed(2)} s, ${stats.rejected} rejected, ${stats.alerts} alerts (${stats.rollups} rolled up)`,
@@ -154,6 +154,8 @@ export function summary(stats: PipelineStats, started: number): string {
   if (reasons.length > 10) lines.push(`  … ${reasons.length - 10} more reasons`);
   const matches = Object.entries(stats.matches).sort((a, b) => b[1] - a[1]);
   for (const [rule, n] of matches) lines.push(`  matched ${n} × ${rule}`);
+  for (const [rule, n] of ruleErrors)
+    lines.push(`  ${n} evaluation error(s) in ${rule}: those events did not match it`);
   if (stats.late > 0) lines.push(`  ${stats.late} matches arrived later than the allowed lateness`);
   return `${lines.join('\n')}\n`;
 }
