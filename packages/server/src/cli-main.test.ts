@@ -114,19 +114,32 @@ describe('kaudit replay', () => {
     expect(err).toContain('2 rejected');
   });
 
-  it('ends with a clear message and exit 1 on an unreadable file, after replaying the readable ones', async () => {
+  it('ends the run with a clear message and exit 1 on an unreadable file, before any work', async () => {
     const { code, out, err } = await run([
       'replay',
       '--format',
       'json',
       '--rules',
       rules,
-      '/nonexistent/audit.log',
       quickStart,
+      '/nonexistent/audit.log',
     ]);
     expect(code).toBe(1);
-    expect(err).toContain('/nonexistent/audit.log');
+    expect(err).toBe('kaudit: cannot read /nonexistent/audit.log: ENOENT\n');
+    expect(out).toBe('');
+  });
+
+  it('ends the run at a file that fails part-way, after alerting on what was read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kaudit-logs-'));
+    const truncated = join(dir, 'audit.log.gz');
+    // Benign events only, so every alert comes from the first file.
+    const benign = `${readFileSync(quickStart, 'utf8').split('\n').slice(0, 2).join('\n')}\n`.repeat(200);
+    const gz = gzipSync(benign);
+    writeFileSync(truncated, gz.subarray(0, gz.length - 20));
+    const { code, out, err } = await run(['replay', '--format', 'json', '--rules', rules, quickStart, truncated]);
+    expect(code).toBe(1);
     expect(out.trimEnd().split('\n')).toHaveLength(5);
+    expect(err).toMatch(/kaudit: \[decode\] cannot read .*audit\.log\.gz: gzip/);
   });
 
   it('refuses invalid rules with every problem listed and exit 1', async () => {

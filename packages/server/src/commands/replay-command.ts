@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
   compileRuleSet,
@@ -73,11 +74,18 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
     await write(io.stdout, text);
   };
 
+  // A mistyped path ends the run before any work, rather than after an hour of replaying the others.
+  const missing = await unreadableFiles(positionals.filter((p) => p !== '-'));
+  if (missing.length > 0) {
+    for (const m of missing) await write(io.stderr, `kaudit: cannot read ${m}\n`);
+    return 1;
+  }
+
   const progress = io.stderr.isTTY === true && !values.quiet;
   let lastProgress = 0;
   const started = performance.now();
-  const unreadable: string[] = [];
-  for (const [index, input] of positionals.entries()) {
+  let failed: KauditError | undefined;
+  files: for (const [index, input] of positionals.entries()) {
     const size = input === '-' ? undefined : await fileSize(input);
     let bytes = 0;
     const options = { ...(input === '-' ? { source: 'stdin' } : {}), onBytes: (n: number) => (bytes += n) };
@@ -95,10 +103,10 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
         }
       }
     } catch (err) {
+      // A file that fails part-way (truncated gzip, I/O error) ends the run; what was read still alerts.
       if (err instanceof KauditError && err.code === 'unreadable_input') {
-        unreadable.push(input);
-        await write(io.stderr, `kaudit: ${err.message}\n`);
-        continue;
+        failed = err;
+        break files;
       }
       throw err;
     }
@@ -107,7 +115,26 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   await flush();
   if (progress) await write(io.stderr, '\r\u001b[K');
   if (!values.quiet) await write(io.stderr, summary(pipeline.stats, started, ruleSet.errors));
-  return unreadable.length > 0 ? 1 : 0;
+  if (failed) {
+    await write(io.stderr, `kaudit: ${failed.message}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** The paths that cannot be opened for reading, with the reason. */
+async function unreadableFiles(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) throw new Error('is a directory');
+      await access(path, constants.R_OK);
+    } catch (err) {
+      out.push(`${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return out;
 }
 
 function describeWhere(source: string, r: { line?: number; index?: number }): string {
