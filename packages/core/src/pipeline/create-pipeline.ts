@@ -59,7 +59,10 @@ export interface Pipeline {
   pushBody(body: string | Uint8Array): PushResult;
   /** Pushes a decode result (e.g. from `readEvents`): redacted, then evaluated. */
   pushDecoded(result: DecodeResult): PushResult;
-  /** Every notice: new alerts, roll-ups, and `closed` when an alert can no longer change. */
+  /**
+   * Every notice: new alerts, roll-ups, and `closed` when an alert can no longer change. It is hot
+   * (events are evaluated once, whoever listens): subscribe before pushing.
+   */
   readonly notices$: Observable<PipelineNotice>;
   readonly stats: PipelineStats;
   /** Ends the input, flushes windows and suppression, waits for sinks to finish. */
