@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileRuleSet, createPipeline, loadRuleFiles, readEvents, RULE_FILE_SCHEMA, type Alert } from '@kaudit/core';
-import { FIXTURES_DIR, skipWithoutFixtures } from '@kaudit/core/testing';
+import { auditEvent, FIXTURES_DIR, skipWithoutFixtures } from '@kaudit/core/testing';
+import { TestScheduler } from 'rxjs/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const rulesDir = fileURLToPath(new URL('.', import.meta.url));
@@ -85,6 +86,37 @@ describe('the starter rules on real audit data', () => {
     const [burst] = await replay(join(FIXTURES_DIR, 'audit/perfspec/audit-logs.jsonl.gz'));
     expect(burst).toMatchObject({ rule: 'secret-read-burst', key: { 'user.username': 'kubernetes-admin' } });
     expect(burst!.count).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('the starter rules live, in virtual time', () => {
+  it('alert on an exec within a second, and on a secret burst once the 5-minute lateness has passed', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(() => {
+      const pipeline = createPipeline({ rules: ruleSet, scheduler });
+      const raised: Array<[number, string]> = [];
+      pipeline.notices$.subscribe((n) => n.type === 'alert' && raised.push([scheduler.now(), n.alert.rule]));
+      const t0 = Date.parse('2024-06-03T09:00:00Z');
+      // Live: each event arrives at its own event time on the virtual clock.
+      const at = (seconds: number, init: Parameters<typeof auditEvent>[0]) =>
+        scheduler.schedule(() => pipeline.push(auditEvent({ ...init, at: t0 + seconds * 1000 })), seconds * 1000);
+      at(0, {
+        verb: 'create',
+        stage: 'ResponseStarted',
+        requestURI: '/api/v1/namespaces/shop/pods/web-0/exec?command=sh&container=web',
+        objectRef: { resource: 'pods', subresource: 'exec', namespace: 'shop', name: 'web-0' },
+        responseStatus: { code: 101 },
+      });
+      for (let i = 0; i < 5; i++) {
+        at(10 + i, { verb: 'get', objectRef: { resource: 'secrets', namespace: 'shop', name: `s${i}` } });
+      }
+      scheduler.schedule(() => void pipeline.end(), 400_000);
+      scheduler.flush();
+      expect(raised).toEqual([
+        [1_000, 'exec-into-pod'],
+        [315_000, 'secret-read-burst'],
+      ]);
+    });
   });
 });
 

@@ -133,6 +133,7 @@ describe('RULE_FILE_SCHEMA', () => {
         conditions: true,
         threshold: true,
         suppress: true,
+        lateness: true,
         message: true,
       }),
     );

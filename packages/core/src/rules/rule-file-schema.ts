@@ -136,6 +136,11 @@ export const RULE_FILE_SCHEMA = {
           $ref: '#/definitions/suppress',
           description: 'Roll later alerts with the same key into the first one for a while.',
         },
+        lateness: {
+          $ref: '#/definitions/duration',
+          description:
+            "How late this rule's matches may arrive and still be ordered by event time (default: the pipeline's, 5m). Lower it to alert sooner; 0s alerts at once, giving up order-independence.",
+        },
         message: {
           type: 'string',
           minLength: 1,

@@ -61,6 +61,11 @@ export interface RuleDefinition {
   conditions: TopLevelCondition;
   threshold?: ThresholdSpec;
   suppress?: SuppressSpec;
+  /**
+   * How late (event time) this rule's matches may arrive and still be ordered, instead of the pipeline's
+   * lateness: lower it to alert sooner, giving up order-independence beyond it (`0s`: alert at once).
+   */
+  lateness?: string;
   /** A template over facts, `count`, `within`, `distinct`: `{{user.username}} read {{count}} secrets`. */
   message?: string;
 }
@@ -84,6 +89,8 @@ export interface RuleSpec {
   conditions: TopLevelCondition;
   threshold?: { count: number; within: number; withinText: string; groupBy: string[]; distinct?: string };
   suppress?: { for: number; forText: string; key: string[] };
+  /** The rule's own lateness in ms, when it sets one. */
+  lateness?: number;
   message?: string;
   /** The file it was loaded from and its index there, for error messages. */
   source: { file: string; index: number };

@@ -317,4 +317,12 @@ describe('validateRuleFile: problems', () => {
       },
     ]);
   });
+
+  it('takes a rule lateness of zero (alert at once) but not one that is not a duration', () => {
+    const ok = validateRuleFile(oneRule({ suppress: { for: '1h', key: ['auditID'] }, lateness: '0s' }), 'f.json');
+    expect(ok.problems).toEqual([]);
+    expect(ok.rules[0]!.lateness).toBe(0);
+    const bad = validateRuleFile(oneRule({ lateness: 'soon' }), 'f.json');
+    expect(bad.problems.map((p) => p.pointer)).toEqual(['/rules/0/lateness']);
+  });
 });

@@ -161,6 +161,7 @@ function toRuleSpec(rule: RuleDefinition, file: string, index: number): RuleSpec
     const s = rule.suppress;
     spec.suppress = { for: parseDuration(s.for)!, forText: s.for, key: [...(s.key ?? rule.threshold?.groupBy ?? [])] };
   }
+  if (rule.lateness !== undefined) spec.lateness = parseDuration(rule.lateness)!;
   if (rule.message !== undefined) spec.message = rule.message;
   return spec;
 }
@@ -541,7 +542,7 @@ function semanticFindings(json: unknown, options: ValidateRuleFileOptions): Find
         push(at, `a fact reference's "fact" must be a string naming a fact or list; got ${describeValue(value.fact)}`);
     }
   };
-  const checkDuration = (text: unknown, pointer: string) => {
+  const checkDuration = (text: unknown, pointer: string, zeroAllowed = false) => {
     if (typeof text !== 'string') return;
     const ms = parseDuration(text);
     if (ms === undefined) {
@@ -549,7 +550,7 @@ function semanticFindings(json: unknown, options: ValidateRuleFileOptions): Find
         pointer,
         `${labelOf(pointer)} "${text}" is not a valid duration: units go from largest to smallest, each once (d, h, m, s, ms), as in 1h30m`,
       );
-    } else if (ms <= 0) {
+    } else if (ms <= 0 && !zeroAllowed) {
       push(pointer, `${labelOf(pointer)} must be longer than zero; got "${text}"`);
     }
   };
@@ -586,6 +587,7 @@ function semanticFindings(json: unknown, options: ValidateRuleFileOptions): Find
       checkDuration(own(suppress, 'for'), at('suppress', 'for'));
       checkFactList(own(suppress, 'key'), at('suppress', 'key'));
     }
+    checkDuration(own(rule, 'lateness'), at('lateness'), true);
     const message = own(rule, 'message');
     if (typeof message === 'string') {
       for (const placeholder of templateNames(message)) {

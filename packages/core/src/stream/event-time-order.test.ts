@@ -82,4 +82,17 @@ describe('eventTimeOrder', () => {
     expect(out.filter((l) => !l.startsWith('w'))).toEqual(['burst@10']);
     expect(stats.forced).toBe(1);
   });
+
+  it('holds a rule with its own lateness only that long, and emits the oldest watermark downstream', () => {
+    const quick = testRule({ name: 'quick', suppress: { for: 60_000, forText: '1m', key: [] }, lateness: 0 });
+    const out = collect(
+      from([at(30, [stateful, quick]), at(31, [stateful, quick]), at(50)]).pipe(
+        eventTimeOrder({ lateness: 10_000, tick: false }),
+      ),
+    );
+    // quick@30 goes as soon as a newer event (31) moves its watermark past 30; burst@30 waits until an
+    // event 10 s newer (50). The watermark sent on is the default class's (the oldest), so no window or
+    // suppression state is released while a burst match that could change it is still held.
+    expect(out).toEqual(['w20', 'quick@30', 'w21', 'burst@30', 'burst@31', 'quick@31', 'w40', 'burst@50', 'wInfinity']);
+  });
 });

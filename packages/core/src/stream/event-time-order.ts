@@ -1,4 +1,11 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  Observable,
+  type OperatorFunction,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { AuditEvent } from '../event/audit-event.js';
 import type { CompiledRule } from '../rules/compile-rule-set.js';
 import type { EvaluatedEvent } from './evaluate.js';
@@ -57,6 +64,13 @@ function before(a: Match, b: Match): boolean {
   return a.seq < b.seq;
 }
 
+/** Matches of the rules that share one lateness, with their own watermark. */
+interface LatenessClass {
+  readonly lateness: number;
+  readonly heap: MinHeap<Match>;
+  watermark: number;
+}
+
 /**
  * Puts the matches of stateful rules (threshold or suppress) in event-time order. The API server
  * sends batches concurrently and retries them for minutes, so events arrive late and out of order;
@@ -64,9 +78,13 @@ function before(a: Match, b: Match): boolean {
  * released oldest first. Any arrival order within the lateness therefore gives the same sequence,
  * and a replayed file the same alerts as live traffic. Matches of stateless rules are order-free and
  * pass through at once. Matches later than the watermark are released on arrival and counted.
+ *
+ * A rule may set its own `lateness` (to alert sooner); its matches are held by that lateness. The
+ * watermarks emitted downstream (which release window and suppression state) are the oldest of all,
+ * so no state is released while a match that could still change it is held.
  */
 export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFunction<EvaluatedEvent, Ordered> {
-  const lateness = options.lateness ?? 300_000;
+  const defaultLateness = options.lateness ?? 300_000;
   const tick = options.tick ?? 1000;
   const maxBuffered = options.maxBuffered ?? 1_000_000;
   const scheduler = options.scheduler ?? asyncScheduler;
@@ -74,11 +92,20 @@ export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFun
 
   return (source) =>
     new Observable<Ordered>((subscriber) => {
-      const heap = new MinHeap<Match>(before);
+      const classes = new Map<number, LatenessClass>();
+      const classOf = (lateness: number): LatenessClass => {
+        let c = classes.get(lateness);
+        if (c === undefined) {
+          c = { lateness, heap: new MinHeap<Match>(before), watermark: -Infinity };
+          classes.set(lateness, c);
+        }
+        return c;
+      };
+      classOf(defaultLateness);
+      let buffered = 0;
       let seq = 0;
       let maxTime = -Infinity;
       let maxTimeSeenAt = 0;
-      let watermark = -Infinity;
       let emittedWatermark = -Infinity;
       let releasing = false;
 
@@ -86,30 +113,51 @@ export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFun
       const eventNow = (): number =>
         maxTime === -Infinity ? scheduler.now() : maxTime + (tick === false ? 0 : scheduler.now() - maxTimeSeenAt);
 
-      const release = (upTo: number): void => {
-        if (upTo > watermark) watermark = upTo;
+      const release = (now: number): void => {
+        for (const c of classes.values()) if (now - c.lateness > c.watermark) c.watermark = now - c.lateness;
         // Re-entrancy: a subscriber that pushes more events while we emit leaves them to this loop.
         if (releasing) return;
         releasing = true;
         try {
-          for (let top = heap.peek(); top !== undefined && top.time < watermark; top = heap.peek()) {
-            heap.pop();
-            subscriber.next({ kind: 'match', match: top });
+          let oldest = Infinity;
+          for (const c of classes.values()) {
+            for (let top = c.heap.peek(); top !== undefined && top.time < c.watermark; top = c.heap.peek()) {
+              c.heap.pop();
+              buffered--;
+              subscriber.next({ kind: 'match', match: top });
+            }
+            if (c.watermark < oldest) oldest = c.watermark;
           }
           const interval = tick === false ? 1000 : tick;
-          if (watermark > -Infinity && watermark - emittedWatermark >= interval) {
-            emittedWatermark = watermark;
-            subscriber.next({ kind: 'watermark', time: watermark });
+          if (oldest > -Infinity && oldest - emittedWatermark >= interval) {
+            emittedWatermark = oldest;
+            subscriber.next({ kind: 'watermark', time: oldest });
           }
         } finally {
           releasing = false;
         }
       };
 
+      /** Releases the single oldest held match early, when the buffer is full. */
+      const releaseOldest = (): void => {
+        let from: LatenessClass | undefined;
+        for (const c of classes.values()) {
+          const top = c.heap.peek();
+          if (top !== undefined && (from === undefined || before(top, from.heap.peek()!))) from = c;
+        }
+        if (from === undefined) return;
+        const match = from.heap.pop()!;
+        buffered--;
+        if (stats) stats.forced++;
+        // Anything older that still comes for this class is late now.
+        if (match.time + 1 > from.watermark) from.watermark = match.time + 1;
+        subscriber.next({ kind: 'match', match });
+      };
+
       let timer: Subscription | undefined;
       if (tick !== false) {
-        timer = scheduler.schedule(function idle(this: { schedule(state?: unknown, delay?: number): void }) {
-          if (maxTime > -Infinity) release(eventNow() - lateness);
+        timer = scheduler.schedule(function idle(this: SchedulerAction<unknown>) {
+          if (maxTime > -Infinity) release(eventNow());
           this.schedule(undefined, tick);
         }, tick);
       }
@@ -130,20 +178,19 @@ export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFun
             const match: Match = { rule, event, time: t, seq: seq++ };
             if (!isStateful(rule)) {
               subscriber.next({ kind: 'match', match });
-            } else if (t < watermark) {
+              continue;
+            }
+            const c = classOf(rule.spec.lateness ?? defaultLateness);
+            if (t < c.watermark) {
               if (stats) stats.late++;
               subscriber.next({ kind: 'match', match });
             } else {
-              heap.push(match);
+              c.heap.push(match);
+              buffered++;
             }
           }
-          if (heap.size > maxBuffered) {
-            const oldest = heap.peek()!;
-            if (stats) stats.forced += heap.size - maxBuffered;
-            // The watermark moves just past the oldest match: anything older that still comes is late.
-            release(Math.max(oldest.time + 1, watermark));
-          }
-          release(maxTime - lateness);
+          while (buffered > maxBuffered) releaseOldest();
+          release(maxTime);
         },
         error: (err) => subscriber.error(err),
         complete: () => {
