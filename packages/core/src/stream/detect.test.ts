@@ -215,23 +215,35 @@ describe('order independence (property)', () => {
     ),
     testRule({ name: 'each', suppress: { for: 90_000, forText: '90s', key: ['objectRef.name'] } }, isSecretRead),
   ];
-  const eventsArb = fc
-    .array(
-      fc.record({
-        user: fc.constantFrom(...users),
-        second: fc.integer({ min: 0, max: 900 }),
-        name: fc.constantFrom('db', 'api', 'tls'),
-        delay: fc.integer({ min: 0, max: LATENESS - 1 }),
-      }),
-      { minLength: 1, maxLength: 120 },
-    )
-    .map((items) => items.map((it, i) => ({ event: secretRead(it.user, it.second, `${it.name}`), i, ...it })));
+  // A rule with its own, shorter lateness, in its own class.
+  const quick = testRule(
+    {
+      name: 'quick',
+      threshold: thresholdSpec(2, 20_000, ['user.username']),
+      suppress: { for: 60_000, forText: '1m', key: ['user.username'] },
+      lateness: 30_000,
+    },
+    isSecretRead,
+  );
+  const eventsWithin = (lateness: number) =>
+    fc
+      .array(
+        fc.record({
+          user: fc.constantFrom(...users),
+          second: fc.integer({ min: 0, max: 900 }),
+          name: fc.constantFrom('db', 'api', 'tls'),
+          delay: fc.integer({ min: 0, max: lateness - 1 }),
+        }),
+        { minLength: 1, maxLength: 120 },
+      )
+      .map((items) => items.map((it, i) => ({ event: secretRead(it.user, it.second, `${it.name}`), i, ...it })));
+  const eventsArb = eventsWithin(LATENESS);
 
-  const finalAlerts = (events: AuditEvent[], tick: number | false, scheduler?: TestScheduler) => {
+  const finalAlerts = (events: AuditEvent[], tick: number | false, scheduler?: TestScheduler, ruleList = rules) => {
     const out: PipelineNotice[] = [];
     const input = new Subject<AuditEvent>();
     input
-      .pipe(detect(testRuleSet(rules), { lateness: LATENESS, tick, ...(scheduler ? { scheduler } : {}) }))
+      .pipe(detect(testRuleSet(ruleList), { lateness: LATENESS, tick, ...(scheduler ? { scheduler } : {}) }))
       .subscribe((n) => out.push(n));
     for (const e of events) input.next(e);
     input.complete();
@@ -253,6 +265,26 @@ describe('order independence (property)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('gives the same alerts with rules of several latenesses, for any arrival order within the smallest', () => {
+    let quickAlerts = 0;
+    fc.assert(
+      fc.property(eventsWithin(30_000), (items) => {
+        items.forEach((it) => (it.event.auditID = `${it.event.auditID}-${it.i}`));
+        const inOrder = [...items].sort((a, b) => a.second - b.second || a.i - b.i).map((it) => it.event);
+        const shuffled = [...items]
+          .sort((a, b) => a.second * 1000 + a.delay - (b.second * 1000 + b.delay))
+          .map((it) => it.event);
+        const all = [...rules, quick];
+        const expected = finalAlerts(inOrder, false, undefined, all);
+        quickAlerts += expected.filter((a) => a.rule === 'quick').length;
+        expect(finalAlerts(shuffled, false, undefined, all)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+    // The short-lateness rule really took part.
+    expect(quickAlerts).toBeGreaterThan(50);
   });
 
   it('gives the same alerts live (idle watermark ticks in virtual time) as in a replay', () => {
