@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileRuleSet, createPipeline, loadRuleFiles, readEvents, RULE_FILE_SCHEMA, type Alert } from '@kaudit/core';
-import { auditEvent, FIXTURES_DIR, skipWithoutFixtures } from '@kaudit/core/testing';
+import { auditEvent, auditFixtureFiles, FIXTURES_DIR, skipWithoutFixtures } from '@kaudit/core/testing';
 import { TestScheduler } from 'rxjs/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -48,22 +48,10 @@ const EXPECTED: Record<string, string[]> = {
   'perfspec/audit-logs.jsonl.gz': ['secret-read-burst'],
 };
 
-function corpus(): string[] {
-  const files: string[] = [];
-  const audit = join(FIXTURES_DIR, 'audit');
-  for (const dir of readdirSync(audit).sort()) {
-    for (const name of readdirSync(join(audit, dir)).sort()) {
-      if (name.endsWith('.txt') || name.includes('.index.')) continue;
-      files.push(`${dir}/${name}`);
-    }
-  }
-  return files;
-}
-
 describe('the starter rules on real audit data', () => {
   it('raise exactly the expected alerts on every fixture file, and nothing elsewhere', async () => {
     if (skipWithoutFixtures('default rules on real data')) return;
-    const files = corpus();
+    const files = auditFixtureFiles().map((f) => f.slice('audit/'.length));
     expect(files.length).toBeGreaterThan(50);
     const actual: Record<string, string[]> = {};
     for (const file of files) {

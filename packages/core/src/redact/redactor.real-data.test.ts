@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../event/audit-event.js';
-import { fixture, skipWithoutFixtures } from '../testing/fixtures.js';
+import { auditFixtureFiles, fixtureEvents, skipWithoutFixtures } from '../testing/fixtures.js';
 import { createRedactor } from './create-redactor.js';
 import { FAKE_JWT, FAKE_TOKENS } from './fake-credentials.js';
 import { LAST_APPLIED_ANNOTATION } from './last-applied.js';
@@ -15,49 +13,10 @@ import { REDACTED } from './marker.js';
  */
 
 const skip = skipWithoutFixtures('redact real data');
-const AUDIT = fixture('audit');
 
 // Deliberately looser than the redactor's own patterns: any hint of a credential left over fails.
 const TOKEN_SHAPED =
   /eyJ[\w-]{4,}\.eyJ|-----BEGIN [A-Z ]*PRIVATE KEY|xox[a-z]-[\w-]{4}|xapp-[\w-]{4}|hooks\.slack\.com\/services\/\w|A[KS]IA[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{8}|github_pat_\w{4}|[Bb]earer\s+[\w.~+/=-]{8}/;
-
-function* auditFiles(dir: string): Generator<string> {
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      if (name !== 'perfspec') yield* auditFiles(path);
-    } else if (!name.endsWith('.index.jsonl') && !name.endsWith('.txt')) {
-      yield path;
-    }
-  }
-}
-
-/** The events of one file: a JSON document, else JSON lines; AKS and EventList wrappers opened. */
-function eventsOf(path: string): AuditEvent[] {
-  const text = readFileSync(path, 'utf8');
-  let docs: unknown[];
-  try {
-    docs = [JSON.parse(text)];
-  } catch {
-    docs = text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as unknown);
-  }
-  const events: AuditEvent[] = [];
-  const open = (doc: unknown): void => {
-    if (Array.isArray(doc)) return doc.forEach(open);
-    const d = doc as { records?: unknown[]; properties?: { log?: unknown }; kind?: unknown; items?: unknown[] };
-    if (d !== null && typeof d === 'object') {
-      if (Array.isArray(d.records)) return d.records.forEach(open);
-      if (typeof d.properties?.log === 'string') return open(JSON.parse(d.properties.log));
-      if (d.kind === 'EventList' && Array.isArray(d.items)) return d.items.forEach(open);
-    }
-    events.push(doc as AuditEvent);
-  };
-  docs.forEach(open);
-  return events;
-}
 
 /** Every leaf value by its key path, array indexes written `#` so paths group across events. */
 function leaves(root: unknown): Map<string, unknown> {
@@ -87,15 +46,15 @@ describe.skipIf(skip)('redaction over the real-cluster fixtures', () => {
     const redact = createRedactor({ execCommand: true });
     const changedFiles = new Set<string>();
     let events = 0;
-    for (const file of auditFiles(AUDIT)) {
-      for (const event of eventsOf(file)) {
+    for (const file of auditFixtureFiles().filter((f) => !f.startsWith('audit/perfspec/'))) {
+      const name = file.slice('audit/'.length);
+      for (const event of fixtureEvents(file)) {
         events++;
         const before = leaves(structuredClone(event));
         const count = redact(event);
         const after = leaves(event);
         expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
         const changed = [...before].filter(([path, value]) => after.get(path) !== value).map(([path]) => path);
-        const name = relative(AUDIT, file);
         for (const path of changed) {
           if (!EXEC_CHANGES.has(generalise(path)))
             expect(ALLOWED_CHANGES, `${name}: ${path}`).toContain(generalise(path));
@@ -120,7 +79,7 @@ describe.skipIf(skip)('redaction over the real-cluster fixtures', () => {
   });
 
   it('keeps the exec command of real exec events by default', () => {
-    const [event] = eventsOf(fixture('audit/falco/exec_pod.json'));
+    const [event] = fixtureEvents('audit/falco/exec_pod.json');
     const uri = event!.requestURI;
     expect(createRedactor()(event!)).toBe(0);
     expect(event!.requestURI).toBe(uri);
@@ -132,7 +91,7 @@ describe.skipIf(skip)('real secret, token and configmap events with planted cred
 
   /** Redacts a planted copy of each event and checks no credential and no original field is lost. */
   function check(file: string, plant: (event: AuditEvent) => void): void {
-    const events = eventsOf(fixture(`audit/falco/${file}`));
+    const events = fixtureEvents(`audit/falco/${file}`);
     expect(events.length).toBeGreaterThan(0);
     for (const original of events) {
       const event = structuredClone(original);
@@ -190,7 +149,7 @@ describe.skipIf(skip)('real secret, token and configmap events with planted cred
       }
     });
     // The ConfigMap itself is not a secret: its keys and the prose around the key ID stay.
-    const [original] = eventsOf(fixture('audit/falco/create_configmap_sensitive_values.json'));
+    const [original] = fixtureEvents('audit/falco/create_configmap_sensitive_values.json');
     const e = structuredClone(original!);
     const data = (e.requestObject as { data: Record<string, string> }).data;
     data['access.properties'] = data['access.properties']!.replace('MY-ID', FAKE_TOKENS.awsAccessKeyId!);

@@ -5,13 +5,10 @@
  * match, and an error exactly when json-rules-engine rejects.
  */
 import fc from 'fast-check';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../event/audit-event.js';
 import { DERIVED_FACTS } from '../event/derived-facts.js';
-import { FIXTURES_DIR, skipWithoutFixtures } from '../testing/fixtures.js';
+import { auditFixtureFiles, fixtureEvents, skipWithoutFixtures } from '../testing/fixtures.js';
 import { compileRuleSet, ruleSetProblems, type CompiledRule, type CompiledRuleSet } from './compile-rule-set.js';
 import { DECORATORS, OPERATORS } from './operators.js';
 import { createReferenceEngine } from './reference-engine.js';
@@ -19,46 +16,16 @@ import type { Condition, RuleSetSpec, RuleSpec, TopLevelCondition } from './rule
 
 const SKIP = skipWithoutFixtures('rules differential');
 
-/** Every event of the fixtures; PerfSPEC (16,563 events) is subsampled to about `perfspecTarget`. */
+/** Every event of the fixtures, as kaudit decodes them; PerfSPEC (16,563 events) is subsampled to about `perfspecTarget`. */
 function loadFixtureEvents(perfspecTarget: number): { source: string; event: AuditEvent }[] {
-  const root = join(FIXTURES_DIR, 'audit');
-  const out: { source: string; event: AuditEvent }[] = [];
-  const unwrap = (doc: unknown): unknown[] => {
-    if (Array.isArray(doc)) return doc.flatMap(unwrap);
-    if (doc !== null && typeof doc === 'object') {
-      const d = doc as { records?: unknown; properties?: { log?: unknown }; kind?: unknown; items?: unknown };
-      // Azure Event Hub wrapper: records[].properties.log holds the event as a JSON string.
-      if (Array.isArray(d.records)) return d.records.flatMap(unwrap);
-      if (typeof d.properties?.log === 'string') return unwrap(JSON.parse(d.properties.log));
-      if (d.kind === 'EventList' && Array.isArray(d.items)) return d.items;
+  return auditFixtureFiles().flatMap((source) => {
+    let events = fixtureEvents(source);
+    if (source.endsWith('.gz')) {
+      const step = Math.max(1, Math.ceil(events.length / perfspecTarget));
+      events = events.filter((_, i) => i % step === 0);
     }
-    return [doc];
-  };
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) {
-        walk(path);
-        continue;
-      }
-      if (name.endsWith('.index.jsonl') || name.endsWith('.txt') || name.endsWith('.md')) continue;
-      const text = name.endsWith('.gz') ? gunzipSync(readFileSync(path)).toString('utf8') : readFileSync(path, 'utf8');
-      let docs: unknown[];
-      try {
-        docs = [JSON.parse(text)];
-      } catch {
-        let lines = text.split('\n').filter((line) => line.trim() !== '');
-        if (name.endsWith('.gz')) {
-          const step = Math.max(1, Math.ceil(lines.length / perfspecTarget));
-          lines = lines.filter((_, i) => i % step === 0);
-        }
-        docs = lines.map((line) => JSON.parse(line));
-      }
-      for (const event of docs.flatMap(unwrap)) out.push({ source: relative(root, path), event: event as AuditEvent });
-    }
-  };
-  walk(root);
-  return out;
+    return events.map((event) => ({ source, event }));
+  });
 }
 
 function rule(name: string, conditions: TopLevelCondition, extra: Partial<RuleSpec> = {}): RuleSpec {

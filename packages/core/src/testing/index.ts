@@ -2,5 +2,12 @@
  * Test helpers for kaudit users and for kaudit's own tests: event builders and the real-data fixtures.
  * Import from `@kaudit/core/testing`.
  */
-export { FIXTURES_DIR, fixture, hasFixtures, skipWithoutFixtures } from './fixtures.js';
+export {
+  auditFixtureFiles,
+  FIXTURES_DIR,
+  fixture,
+  fixtureEvents,
+  hasFixtures,
+  skipWithoutFixtures,
+} from './fixtures.js';
 export { auditEvent, type AuditEventInit } from './audit-event-builder.js';
