@@ -139,11 +139,10 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         insert(group, time, state.distinct?.(event));
         const latest = group.times[group.times.length - 1]!;
         evictBefore(group, latest - spec.within);
+        // Matches come in event-time order (late ones aside), so the first kept is the oldest; the sample
+        // is sorted once, when the alert fires.
         group.samples.push({ time, summary: summarizeEvent(event, time) });
-        if (group.samples.length > sampleSize) {
-          group.samples.sort((a, b) => a.time - b.time);
-          group.samples.shift();
-        }
+        if (group.samples.length > sampleSize) group.samples.shift();
         const count = group.times.length - group.head;
         const reached = group.valueCounts ? group.valueCounts.size >= spec.count : count >= spec.count;
         if (!reached) return;
