@@ -75,7 +75,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   };
 
   // A mistyped path ends the run before any work, rather than after an hour of replaying the others.
-  const missing = await unreadableFiles(positionals.filter((p) => p !== '-'));
+  const { missing, sizes } = await inspectInputs(positionals.filter((p) => p !== '-'));
   if (missing.length > 0) {
     for (const m of missing) await write(io.stderr, `kaudit: cannot read ${m}\n`);
     return 1;
@@ -86,7 +86,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   const started = performance.now();
   let failed: KauditError | undefined;
   files: for (const [index, input] of positionals.entries()) {
-    const size = input === '-' ? undefined : await fileSize(input);
+    const size = sizes.get(input);
     let bytes = 0;
     const options = { ...(input === '-' ? { source: 'stdin' } : {}), onBytes: (n: number) => (bytes += n) };
     try {
@@ -122,33 +122,27 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   return 0;
 }
 
-/** The paths that cannot be opened for reading, with the reason. */
-async function unreadableFiles(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
+/** The paths that cannot be opened for reading (with the reason), and the sizes of those that can. */
+async function inspectInputs(paths: string[]): Promise<{ missing: string[]; sizes: Map<string, number> }> {
+  const missing: string[] = [];
+  const sizes = new Map<string, number>();
   for (const path of paths) {
     try {
       const info = await stat(path);
       if (info.isDirectory()) throw new Error('is a directory');
       await access(path, constants.R_OK);
+      sizes.set(path, info.size);
     } catch (err) {
-      out.push(`${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      missing.push(`${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
-  return out;
+  return { missing, sizes };
 }
 
 function describeWhere(source: string, r: { line?: number; index?: number }): string {
   if (r.line !== undefined) return `${source}:${r.line}`;
   if (r.index !== undefined) return `${source} item ${r.index}`;
   return source;
-}
-
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined; // readEvents reports the unreadable file itself
-  }
 }
 
 const BAR_WIDTH = 24;
