@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@kaudit\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@kaudit\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@kaudit\/sinks\/testing$/, replacement: src('./packages/sinks/src/testing/index.ts') },
       { find: /^@kaudit\/sinks$/, replacement: src('./packages/sinks/src/index.ts') },
       { find: /^@kaudit\/server$/, replacement: src('./packages/server/src/index.ts') },
     ],

@@ -49,10 +49,17 @@ export interface Alert {
   suppressed: number;
 }
 
-/** A new alert, or an update of one already raised (a suppressed occurrence rolled up into it). */
+/**
+ * A new alert, an update of one already raised (a suppressed occurrence rolled up into it), or a
+ * digest: when a destination's queue backs up, the delivery layer merges queued alerts of one rule into
+ * a single message.
+ */
 export interface AlertNotice {
-  type: 'alert' | 'rollup';
+  type: 'alert' | 'rollup' | 'digest';
+  /** For `digest`, the first of the merged alerts. */
   alert: Alert;
+  /** For `digest` only: every merged alert, `alert` first. */
+  digest?: Alert[];
 }
 
 /**

@@ -1,0 +1,2 @@
+/** Test utilities for sinks: a local Slack server speaking the parts of Slack's protocol kaudit uses. */
+export {};
