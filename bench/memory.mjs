@@ -1,0 +1,97 @@
+/**
+ * Memory figures, run as a child process with --expose-gc so that nothing else the bench holds is
+ * counted: `node --expose-gc bench/memory.mjs <rules-dir> <events>`. Prints one JSON object.
+ *
+ * - heap bytes per tracked key: 100,000 distinct keys held in threshold windows (a threshold never
+ *   reached), then in suppression (an alert open per key), measured after a full GC;
+ * - RSS every 50,000 events over `<events>` high-cardinality events (distinct users, objects and
+ *   auditIDs) through the whole pipeline with the rule library plus per-user stateful rules.
+ */
+import { performance } from 'node:perf_hooks';
+import { compileRuleSet, createPipeline, loadRuleFiles, parseRuleSet } from '../packages/core/dist/index.js';
+import { perfspecLines, varyEvent } from './lib/data.mjs';
+
+const [rulesDir = 'rules', eventsArg = '1000000'] = process.argv.slice(2);
+const totalEvents = Number(eventsArg);
+const KEYS = 100_000;
+const gc = globalThis.gc;
+if (typeof gc !== 'function') throw new Error('[bench] memory.mjs needs node --expose-gc');
+
+const lines = perfspecLines();
+const event = (i, options) => varyEvent(JSON.parse(lines[i % lines.length]), i, options);
+
+function stateRule(name, extra) {
+  return { name, title: name, severity: 'low', conditions: { all: [] }, lateness: '0s', ...extra };
+}
+
+function heapNow() {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+async function heapPerKey(rule) {
+  const ruleSet = compileRuleSet(parseRuleSet([{ file: 'bench-memory.json', json: { rules: [rule] } }]));
+  const pipeline = createPipeline({ rules: ruleSet, tick: false, redaction: { enabled: false } });
+  let notices = 0;
+  pipeline.notices$.subscribe(() => notices++);
+  // A warm pipeline first, so that code and fixed structures are not counted per key.
+  for (let i = 0; i < 1000; i++) pipeline.push(event(i, { users: 1000 }));
+  const before = heapNow();
+  const batch = [];
+  for (let i = 0; i < KEYS; i++) {
+    batch.push(event(i + 1000, { users: KEYS, perSecond: 100 }));
+    if (batch.length === 1000) {
+      pipeline.push(batch);
+      batch.length = 0;
+    }
+  }
+  const after = heapNow();
+  const evicted = pipeline.stats.evicted;
+  await pipeline.end();
+  return { bytesPerKey: (after - before) / KEYS, evicted, notices };
+}
+
+async function rssOverEvents() {
+  const library = await loadRuleFiles([rulesDir]);
+  const extra = parseRuleSet([
+    {
+      file: 'bench-memory.json',
+      json: {
+        rules: [
+          stateRule('per-user-burst', {
+            threshold: { count: 50, within: '1m', groupBy: ['user.username'] },
+            lateness: '5m',
+          }),
+          stateRule('per-user-alert', { suppress: { for: '10m', key: ['user.username'] }, lateness: '5m' }),
+        ],
+      },
+    },
+  ]);
+  const spec = { ...library, rules: [...library.rules, ...extra.rules], files: [...library.files, ...extra.files] };
+  const pipeline = createPipeline({ rules: compileRuleSet(spec), tick: false });
+  let notices = 0;
+  pipeline.notices$.subscribe(() => notices++);
+  const samples = [];
+  const batch = [];
+  const start = performance.now();
+  for (let i = 0; i < totalEvents; i++) {
+    batch.push(event(i, { users: 500_000 }));
+    if (batch.length === 1000) {
+      pipeline.push(batch);
+      batch.length = 0;
+    }
+    if ((i + 1) % 50_000 === 0) samples.push({ events: i + 1, rss: process.memoryUsage().rss });
+  }
+  if (batch.length > 0) pipeline.push(batch);
+  const seconds = (performance.now() - start) / 1000;
+  await pipeline.end();
+  return { samples, seconds, notices, evicted: pipeline.stats.evicted, alerts: pipeline.stats.alerts };
+}
+
+const threshold = await heapPerKey(
+  stateRule('bench-threshold', { threshold: { count: 1_000_000, within: '1h', groupBy: ['user.username'] } }),
+);
+const suppression = await heapPerKey(stateRule('bench-suppress', { suppress: { for: '1h', key: ['user.username'] } }));
+const rss = await rssOverEvents();
+process.stdout.write(JSON.stringify({ keys: KEYS, threshold, suppression, rss }) + '\n');

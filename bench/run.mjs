@@ -1,0 +1,319 @@
+/**
+ * `pnpm bench`: kaudit's event path measured on this machine, every figure beside its target.
+ * Usage: node bench/run.mjs [--rules DIR] [--quick] [--only eval,e2e,http,memory,replay] [--events N]
+ * Writes bench/results/latest.json (and a dated copy) so runs can be compared.
+ * Each figure is the median of several runs; each comparison is a ratio measured in the same run.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import {
+  compileRuleSet,
+  createPipeline,
+  createRedactor,
+  createReferenceEngine,
+  decodeBody,
+  loadRuleFiles,
+  parseRuleSet,
+} from '../packages/core/dist/index.js';
+import { PERFSPEC_CREDIT, REPO_ROOT, perfspecLines, syntheticLines, writeHighCardinalityFile } from './lib/data.mjs';
+import { falcoLikeRuleFile } from './lib/falco-like-rules.mjs';
+import { median, medianOf, rate, rateAsync } from './lib/measure.mjs';
+
+const { values: flags } = parseArgs({
+  options: {
+    rules: { type: 'string', default: join(REPO_ROOT, 'rules') },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    events: { type: 'string', default: '1000000' },
+  },
+});
+const quick = flags.quick;
+const only = flags.only ? new Set(flags.only.split(',')) : undefined;
+const want = (section) => only === undefined || only.has(section);
+const REPLAY_EVENTS = Number(flags.events);
+const RUNS = quick ? 3 : 5;
+const MIN_MS = quick ? 200 : 400;
+
+/** Every figure: what, the value, its unit, the target and whether it is met (undefined: informational). */
+const rows = [];
+function figure(section, name, value, unit, target, met) {
+  rows.push({ section, name, value, unit, ...(target !== undefined ? { target, met } : {}) });
+  const shown = formatValue(value, unit);
+  const verdict = target === undefined ? '' : `${met ? 'met' : 'NOT MET'} (target ${target})`;
+  console.log(`  ${name.padEnd(64)} ${shown.padStart(16)}  ${verdict}`);
+}
+function skipped(section, name, reason) {
+  rows.push({ section, name, skipped: reason });
+  console.log(`  ${name.padEnd(64)} skipped: ${reason}`);
+}
+function formatValue(value, unit) {
+  if (unit === 'x') return `${value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(2)}×`;
+  if (unit === 'events/s') return `${Math.round(value).toLocaleString('en')} ev/s`;
+  if (unit === 'MB') return `${value.toFixed(1)} MB`;
+  if (unit === 'bytes') return `${Math.round(value).toLocaleString('en')} B`;
+  if (unit === 'ms') return `${value.toFixed(1)} ms`;
+  if (unit === '%') return `${value.toFixed(1)} %`;
+  return `${value} ${unit}`;
+}
+const ratioOk = (value, min) => value >= min;
+
+console.log(`kaudit bench — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
+console.log(`Data: ${PERFSPEC_CREDIT}`);
+console.log(
+  `Rules: ${flags.rules} (default library) and bench/lib/falco-like-rules.mjs (53 rules after Falco's k8saudit rules)\n`,
+);
+const started = performance.now();
+
+const perfLines = perfspecLines();
+const synthLines = syntheticLines(quick ? 4000 : 16000);
+const library = await loadRuleFiles([flags.rules]);
+const falcoLike = parseRuleSet([{ file: 'bench/falco-like-rules.json', json: falcoLikeRuleFile() }]);
+const ruleSets = [
+  { name: `default library (${library.rules.filter((r) => r.enabled).length} rules)`, key: 'library', spec: library },
+  { name: `falco-like bench set (${falcoLike.rules.length} rules)`, key: 'falco', spec: falcoLike },
+];
+
+/** Events as the evaluator sees them: decoded, sanitized and redacted. */
+function prepared(lines) {
+  const redact = createRedactor();
+  const events = decodeBody(lines.join('\n')).events;
+  for (const e of events) redact(e);
+  return events;
+}
+const inputs = [
+  { name: 'PerfSPEC', key: 'perfspec', lines: perfLines, events: prepared(perfLines) },
+  { name: 'synthetic RequestResponse mix', key: 'synthetic', lines: synthLines, events: prepared(synthLines) },
+];
+
+/** JSON.parse alone over the same lines: the floor of the pipeline. */
+const parseRates = new Map();
+function parseRate(input) {
+  if (!parseRates.has(input.key))
+    parseRates.set(
+      input.key,
+      rate(input.lines, (l) => JSON.parse(l), { runs: RUNS, minMs: MIN_MS }),
+    );
+  return parseRates.get(input.key);
+}
+
+// ---------------------------------------------------------------------------------------------
+if (want('eval')) {
+  console.log('1. Evaluation (compiled rule set vs json-rules-engine Engine.run, same rules and events)');
+  for (const set of ruleSets) {
+    const compiled = compileRuleSet(set.spec);
+    const reference = createReferenceEngine(set.spec);
+    for (const input of inputs) {
+      const out = [];
+      const compiledRate = rate(
+        input.events,
+        (e) => {
+          out.length = 0;
+          compiled.match(e, out);
+        },
+        { runs: RUNS, minMs: MIN_MS },
+      );
+      const jreRate = await rateAsync(input.events, (e) => reference.run(e).catch(() => undefined), {
+        runs: quick ? 2 : 3,
+        minMs: quick ? 500 : 1000,
+      });
+      const floor = parseRate(input);
+      const label = `${set.key} / ${input.key}`;
+      figure('eval', `${label}: compiled`, compiledRate, 'events/s');
+      figure('eval', `${label}: json-rules-engine Engine.run (baseline)`, jreRate, 'events/s');
+      figure('eval', `${label}: JSON.parse alone (floor)`, floor, 'events/s');
+      const ratio = compiledRate / jreRate;
+      figure('eval', `${label}: compiled / json-rules-engine`, ratio, 'x', '≥ 500×', ratioOk(ratio, 500));
+      const vsParse = compiledRate / floor;
+      figure(
+        'eval',
+        `${label}: compiled / JSON.parse (eval not the bottleneck)`,
+        vsParse,
+        'x',
+        '≥ 1×',
+        ratioOk(vsParse, 1),
+      );
+    }
+  }
+  console.log();
+}
+
+// ---------------------------------------------------------------------------------------------
+if (want('e2e')) {
+  console.log('2. End to end in process (decode + sanitize + redact + evaluate + windows + suppression)');
+  const compiled = compileRuleSet(library);
+  for (const input of inputs) {
+    const bodies = [];
+    for (let i = 0; i < input.lines.length; i += 1000) bodies.push(input.lines.slice(i, i + 1000).join('\n'));
+    const once = async () => {
+      const pipeline = createPipeline({ rules: compiled, tick: false });
+      pipeline.notices$.subscribe(() => {});
+      const start = performance.now();
+      for (const body of bodies) pipeline.pushBody(body);
+      await pipeline.end();
+      return (input.lines.length * 1000) / (performance.now() - start);
+    };
+    await once();
+    const pipelineRate = await medianOf(quick ? 3 : 7, once);
+    const floor = parseRate(input);
+    figure('e2e', `${input.key}: pipeline (library rules)`, pipelineRate, 'events/s');
+    figure('e2e', `${input.key}: JSON.parse alone`, floor, 'events/s');
+    const share = (pipelineRate / floor) * 100;
+    figure('e2e', `${input.key}: pipeline as % of JSON.parse`, share, '%', '≥ 50 %', share >= 50);
+  }
+  console.log();
+}
+
+// ---------------------------------------------------------------------------------------------
+if (want('http')) {
+  console.log('3. Over HTTP (POST /audit vs a bare Hono endpoint)');
+  let createApp;
+  try {
+    const server = await import('../packages/server/dist/index.js');
+    createApp = server.createApp;
+  } catch {
+    createApp = undefined;
+  }
+  if (typeof createApp !== 'function') {
+    console.log('  skipped: kaudit serve does not exist yet (issue 5)');
+    rows.push({ section: 'http', name: 'POST /audit', skipped: 'kaudit serve does not exist yet (issue 5)' });
+  } else {
+    skipped(
+      'http',
+      'POST /audit',
+      '@kaudit/server exports createApp, but the HTTP load bench is not written yet (no hono or load client installed on this branch)',
+    );
+  }
+  console.log();
+}
+
+// ---------------------------------------------------------------------------------------------
+function runChild(command, args, { timeMs } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (timeMs ? undefined : (stdout += d)));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve({ stdout, stderr })
+        : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`)),
+    );
+  });
+}
+
+if (want('memory')) {
+  console.log('4. Memory');
+  const events = quick ? 300_000 : 1_000_000;
+  const { stdout } = await runChild(process.execPath, ['--expose-gc', 'bench/memory.mjs', flags.rules, String(events)]);
+  const m = JSON.parse(stdout);
+  figure(
+    'memory',
+    `heap per tracked key, threshold windows (${m.keys.toLocaleString('en')} keys)`,
+    m.threshold.bytesPerKey,
+    'bytes',
+    '≤ 300 B',
+    m.threshold.bytesPerKey <= 300,
+  );
+  figure(
+    'memory',
+    `heap per tracked key, suppression (${m.keys.toLocaleString('en')} keys)`,
+    m.suppression.bytesPerKey,
+    'bytes',
+    '≤ 300 B',
+    m.suppression.bytesPerKey <= 300,
+  );
+  const samples = m.rss.samples;
+  const mid = samples[Math.floor(samples.length / 2) - 1];
+  const last = samples[samples.length - 1];
+  const growth = ((last.rss - mid.rss) / mid.rss) * 100;
+  figure('memory', `RSS after ${mid.events.toLocaleString('en')} high-cardinality events`, mid.rss / 1e6, 'MB');
+  figure('memory', `RSS after ${last.events.toLocaleString('en')} high-cardinality events`, last.rss / 1e6, 'MB');
+  figure('memory', 'RSS growth over the second half (plateau)', growth, '%', '≤ 10 %', growth <= 10);
+  rows.push({ section: 'memory', name: 'rss samples', samples, evicted: m.rss.evicted, alerts: m.rss.alerts });
+  console.log();
+}
+
+// ---------------------------------------------------------------------------------------------
+async function replayOnce(file) {
+  const start = performance.now();
+  const { stderr } = await runChild(
+    '/usr/bin/time',
+    [
+      '-v',
+      process.execPath,
+      'packages/server/dist/cli.js',
+      'replay',
+      '--quiet',
+      '--format',
+      'json',
+      '--rules',
+      flags.rules,
+      file,
+    ],
+    { timeMs: true },
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1]);
+  return { seconds, peakRss: kb * 1024 };
+}
+
+if (want('replay')) {
+  console.log(`5. Replay (kaudit replay --quiet over a generated file, child process)`);
+  if (!existsSync(join(REPO_ROOT, 'packages/server/dist/cli.js'))) throw new Error('[bench] build first: pnpm build');
+  const dir = mkdtempSync(join(tmpdir(), 'kaudit-bench-'));
+  try {
+    const sizes = [...new Set([Math.round(REPLAY_EVENTS / 4), REPLAY_EVENTS])];
+    const peaks = [];
+    for (const n of sizes) {
+      const file = join(dir, `replay-${n}.jsonl`);
+      const bytes = await writeHighCardinalityFile(file, n, perfLines);
+      const runs = [];
+      for (let r = 0; r < (quick ? 1 : 3); r++) runs.push(await replayOnce(file));
+      rmSync(file);
+      const eventsPerSecond = n / median(runs.map((r) => r.seconds));
+      const peak = Math.max(...runs.map((r) => r.peakRss));
+      peaks.push(peak);
+      const label = `${n.toLocaleString('en')} events (${(bytes / 1e6).toFixed(0)} MB)`;
+      figure(
+        'replay',
+        `replay ${label}: events/s`,
+        eventsPerSecond,
+        'events/s',
+        '≥ 100,000 ev/s',
+        eventsPerSecond >= 100_000,
+      );
+      figure('replay', `replay ${label}: peak RSS`, peak / 1e6, 'MB', '< 200 MB', peak < 200e6);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log();
+}
+
+const seconds = (performance.now() - started) / 1000;
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  quick,
+  rules: flags.rules,
+  seconds,
+  credit: PERFSPEC_CREDIT,
+  rows,
+};
+const dir = join(REPO_ROOT, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const text = JSON.stringify(results, null, 2) + '\n';
+writeFileSync(join(dir, 'latest.json'), text);
+writeFileSync(join(dir, `${results.date.replaceAll(':', '-')}.json`), text);
+const judged = rows.filter((r) => r.met !== undefined);
+console.log(
+  `${judged.filter((r) => r.met).length} of ${judged.length} targets met in ${seconds.toFixed(0)} s; figures in bench/results/latest.json`,
+);
