@@ -6,7 +6,8 @@
  * Semantics reproduced:
  * - A fact is a list of the rule set (a constant), else a derived fact, else the event field at a
  *   dotted path. `params` are ignored: kaudit's facts take none. `path` (JSONPath) applies only when
- *   the fact value is a non-null object, through jsonpath-plus `JSONPath({ path, json, wrap: false })`.
+ *   the fact value is a non-null object, with jsonpath-plus's `JSONPath({ path, json, wrap: false })`
+ *   results (compiled by json-path.ts where it can, jsonpath-plus itself otherwise).
  * - A value object with an own `fact` property is a fact reference, resolved the same way.
  * - `all` / `any` with no child are true, with one child are that child; with more, the children
  *   are grouped by priority (a fact test's or reference's own `priority`, a boolean's parsed
@@ -24,6 +25,7 @@ import { isDerivedFact } from '../event/derived-facts.js';
 import { factPathProblem } from '../event/fact-path.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import { compileComparison, describeType, parseOperator, type ParsedOperator, type ValueProblem } from './operators.js';
+import { compileJsonPath } from './json-path.js';
 import type { Condition } from './rule-file.js';
 
 /** A compiled condition: the event in, a strict boolean out. May throw (see `mayThrow`). */
@@ -408,6 +410,19 @@ export class ConditionCompiler {
     const get = eventFactGetter(factName);
     if (jsonPath === undefined) return { kind: 'event', get, mayThrow: false };
     const p = jsonPath;
+    // Most rule paths compile to a direct walk with jsonpath-plus's exact results (json-path.ts);
+    // the rest (filters, recursive descent) still go through jsonpath-plus on every event.
+    const compiled = compileJsonPath(p);
+    if (compiled !== undefined) {
+      return {
+        kind: 'event',
+        get: (e) => {
+          const value = get(e);
+          return value !== null && typeof value === 'object' ? compiled(value) : value;
+        },
+        mayThrow: false,
+      };
+    }
     return { kind: 'event', get: (e) => applyPath(get(e), p), mayThrow: pathMayThrow(p) };
   }
 }

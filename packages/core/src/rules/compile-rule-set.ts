@@ -4,7 +4,8 @@
  * the reference it must agree with (reference-engine.ts, differential.test.ts).
  */
 import type { AuditEvent } from '../event/audit-event.js';
-import { ConditionCompiler, type ConditionProblem, type EventTest } from './compile-conditions.js';
+import { ConditionCompiler, type CompiledCondition, type ConditionProblem } from './compile-conditions.js';
+import { buildRuleIndex } from './rule-index.js';
 import type { RuleSetSpec, RuleSpec } from './rule-file.js';
 import { RulesError, type RuleProblem } from './rule-problem.js';
 
@@ -41,7 +42,7 @@ class Rule implements CompiledRule {
   constructor(
     readonly spec: RuleSpec,
     readonly name: string,
-    private readonly predicate: EventTest,
+    private readonly predicate: CompiledCondition['test'],
     private readonly errors: Map<string, number>,
     private readonly onError: CompileRuleSetOptions['onError'],
   ) {}
@@ -69,7 +70,7 @@ function sharedConditionFile(spec: RuleSetSpec): string {
   return spec.files.length > 1 ? spec.files.join(', ') : '(rule set)';
 }
 
-function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: EventTest[] } {
+function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: CompiledCondition[] } {
   const problems: RuleProblem[] = [];
   const compiler = new ConditionCompiler({ lists: spec.lists, conditions: spec.conditions });
   const sharedFile = sharedConditionFile(spec);
@@ -95,7 +96,7 @@ function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: E
     const compiled = compiler.compileTopLevel(rule.conditions, `/rules/${rule.source.index}/conditions`);
     collect(compiler.problems, seen, rule);
     seen = compiler.problems.length;
-    return compiled.test;
+    return compiled;
   });
   return { problems, predicates };
 }
@@ -122,16 +123,23 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
   const { problems, predicates } = compileAll(spec);
   if (problems.length > 0) throw new RulesError(problems);
   const errors = new Map<string, number>();
-  const rules = spec.rules.map((rule, i) => new Rule(rule, rule.name, predicates[i]!, errors, options.onError));
-  const enabled = rules.filter((rule) => rule.spec.enabled);
+  const rules = spec.rules.map((rule, i) => new Rule(rule, rule.name, predicates[i]!.test, errors, options.onError));
+  const enabledIndexes = spec.rules.flatMap((rule, i) => (rule.enabled ? [i] : []));
+  // Only the rules that can match the event's verb, resource and stage are evaluated (rule-index.ts).
+  const index = buildRuleIndex(
+    enabledIndexes.map((i) => rules[i]!),
+    enabledIndexes.map((i) => ({ conditions: spec.rules[i]!.conditions, mayThrow: predicates[i]!.mayThrow })),
+    spec,
+  );
   return {
     rules,
     spec,
     errors,
     match(event: AuditEvent, out: CompiledRule[]): number {
+      const candidates = index.candidates(event);
       let n = 0;
-      for (let i = 0; i < enabled.length; i++) {
-        const rule = enabled[i]!;
+      for (let i = 0; i < candidates.length; i++) {
+        const rule = candidates[i]!;
         if (rule.test(event)) {
           out.push(rule);
           n++;
