@@ -128,9 +128,8 @@ function applyPath(value: unknown, path: string): unknown {
 // ---------------------------------------------------------------------------------------------
 // Facts
 
-type FactAccess =
-  | { readonly kind: 'constant'; readonly value: unknown; readonly list: string }
-  | { readonly kind: 'event'; readonly get: (event: AuditEvent) => unknown; readonly mayThrow: boolean };
+type EventAccess = { readonly kind: 'event'; readonly get: (event: AuditEvent) => unknown; readonly mayThrow: boolean };
+type FactAccess = { readonly kind: 'constant'; readonly value: unknown; readonly list: string } | EventAccess;
 
 // ---------------------------------------------------------------------------------------------
 // The compiler
@@ -143,8 +142,38 @@ interface Node extends CompiledCondition {
 const FAILED: Node = { test: () => false, mayThrow: false, priority: '1' };
 const ALWAYS: EventTest = () => true;
 
+/**
+ * Marks one evaluation (one event against a rule set): fact getters compiled with it read each fact
+ * once per evaluation, however many conditions test it. Whoever evaluates bumps `epoch` first.
+ */
+export interface FactCache {
+  epoch: number;
+}
+
+/**
+ * A getter that reads once per evaluation: the same event object in the same epoch gets the value
+ * read first (json-rules-engine's almanac caches facts per run the same way).
+ */
+function memoized(get: (event: AuditEvent) => unknown, cache: FactCache): (event: AuditEvent) => unknown {
+  let seenEpoch = -1;
+  let seenEvent: AuditEvent | undefined;
+  let value: unknown;
+  return (event) => {
+    if (cache.epoch === seenEpoch && event === seenEvent) return value;
+    value = get(event);
+    seenEvent = event;
+    seenEpoch = cache.epoch;
+    return value;
+  };
+}
+
 /** Options of {@link ConditionCompiler}. */
 export interface ConditionCompilerOptions {
+  /**
+   * Read each fact (with its path) once per evaluation epoch (see {@link FactCache}). Only for
+   * callers that bump the epoch before every evaluation, as compileRuleSet does.
+   */
+  factCache?: FactCache;
   /**
    * Compile the shared conditions that references name (default true). Off, a reference is only
    * checked to exist: used to validate one condition without reporting its shared ones again.
@@ -163,12 +192,21 @@ export class ConditionCompiler {
   private readonly shared = new Map<string, Node | 'compiling'>();
   private readonly stack: string[] = [];
   private readonly follow: boolean;
+  private readonly factCache: FactCache | undefined;
+  /** One getter per fact and path, shared by every condition reading it (memoized when cached). */
+  private readonly getters = new Map<string, EventAccess>();
 
   constructor(
     private readonly scope: ConditionScope,
     options: ConditionCompilerOptions = {},
   ) {
     this.follow = options.followReferences ?? true;
+    this.factCache = options.factCache;
+  }
+
+  /** The getter conditions use for an event fact (no path), memoized when a fact cache is set. */
+  eventFact(name: string): (event: AuditEvent) => unknown {
+    return this.eventAccess(name, undefined).get;
   }
 
   /** A rule's `conditions` (`all`, `any`, `not` or a reference at the root, as json-rules-engine requires). */
@@ -407,8 +445,23 @@ export class ConditionCompiler {
         return undefined;
       }
     }
-    const get = eventFactGetter(factName);
-    if (jsonPath === undefined) return { kind: 'event', get, mayThrow: false };
+    return this.eventAccess(factName, jsonPath);
+  }
+
+  private eventAccess(factName: string, jsonPath: string | undefined): EventAccess {
+    const key = jsonPath === undefined ? factName : `${factName}\u0000${jsonPath}`;
+    const known = this.getters.get(key);
+    if (known !== undefined) return known;
+    const access = this.uncachedAccess(factName, jsonPath);
+    const shared: EventAccess =
+      this.factCache === undefined ? access : { ...access, get: memoized(access.get, this.factCache) };
+    this.getters.set(key, shared);
+    return shared;
+  }
+
+  private uncachedAccess(factName: string, jsonPath: string | undefined): EventAccess {
+    if (jsonPath === undefined) return { kind: 'event', get: eventFactGetter(factName), mayThrow: false };
+    const get = this.eventAccess(factName, undefined).get;
     const p = jsonPath;
     // Most rule paths compile to a direct walk with jsonpath-plus's exact results (json-path.ts);
     // the rest (filters, recursive descent) still go through jsonpath-plus on every event.

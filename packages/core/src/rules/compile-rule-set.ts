@@ -4,7 +4,12 @@
  * the reference it must agree with (reference-engine.ts, differential.test.ts).
  */
 import type { AuditEvent } from '../event/audit-event.js';
-import { ConditionCompiler, type CompiledCondition, type ConditionProblem } from './compile-conditions.js';
+import {
+  ConditionCompiler,
+  type CompiledCondition,
+  type ConditionProblem,
+  type FactCache,
+} from './compile-conditions.js';
 import { buildRuleIndex } from './rule-index.js';
 import type { RuleSetSpec, RuleSpec } from './rule-file.js';
 import { RulesError, type RuleProblem } from './rule-problem.js';
@@ -45,9 +50,16 @@ class Rule implements CompiledRule {
     private readonly predicate: CompiledCondition['test'],
     private readonly errors: Map<string, number>,
     private readonly onError: CompileRuleSetOptions['onError'],
+    private readonly cache: FactCache,
   ) {}
 
   test(event: AuditEvent): boolean {
+    this.cache.epoch++;
+    return this.evaluate(event);
+  }
+
+  /** {@link test} within the current fact-cache epoch: match() evaluates every candidate in one. */
+  evaluate(event: AuditEvent): boolean {
     try {
       return this.predicate(event);
     } catch (err) {
@@ -70,9 +82,18 @@ function sharedConditionFile(spec: RuleSetSpec): string {
   return spec.files.length > 1 ? spec.files.join(', ') : '(rule set)';
 }
 
-function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: CompiledCondition[] } {
+interface Compiled {
+  problems: RuleProblem[];
+  predicates: CompiledCondition[];
+  compiler: ConditionCompiler;
+  cache: FactCache;
+}
+
+function compileAll(spec: RuleSetSpec): Compiled {
   const problems: RuleProblem[] = [];
-  const compiler = new ConditionCompiler({ lists: spec.lists, conditions: spec.conditions });
+  // Each fact is read once per event, however many rules test it.
+  const cache: FactCache = { epoch: 0 };
+  const compiler = new ConditionCompiler({ lists: spec.lists, conditions: spec.conditions }, { factCache: cache });
   const sharedFile = sharedConditionFile(spec);
   const collect = (found: ConditionProblem[], from: number, rule: RuleSpec | undefined) => {
     for (let i = from; i < found.length; i++) {
@@ -98,7 +119,7 @@ function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: C
     seen = compiler.problems.length;
     return compiled;
   });
-  return { problems, predicates };
+  return { problems, predicates, compiler, cache };
 }
 
 /**
@@ -120,27 +141,31 @@ export function ruleSetProblems(spec: RuleSetSpec): RuleProblem[] {
  * ruleSet.match(event, matched);
  */
 export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions = {}): CompiledRuleSet {
-  const { problems, predicates } = compileAll(spec);
+  const { problems, predicates, compiler, cache } = compileAll(spec);
   if (problems.length > 0) throw new RulesError(problems);
   const errors = new Map<string, number>();
-  const rules = spec.rules.map((rule, i) => new Rule(rule, rule.name, predicates[i]!.test, errors, options.onError));
+  const rules = spec.rules.map(
+    (rule, i) => new Rule(rule, rule.name, predicates[i]!.test, errors, options.onError, cache),
+  );
   const enabledIndexes = spec.rules.flatMap((rule, i) => (rule.enabled ? [i] : []));
   // Only the rules that can match the event's verb, resource and stage are evaluated (rule-index.ts).
   const index = buildRuleIndex(
     enabledIndexes.map((i) => rules[i]!),
     enabledIndexes.map((i) => ({ conditions: spec.rules[i]!.conditions, mayThrow: predicates[i]!.mayThrow })),
     spec,
+    (fact) => compiler.eventFact(fact) as (event: object) => unknown,
   );
   return {
     rules,
     spec,
     errors,
     match(event: AuditEvent, out: CompiledRule[]): number {
+      cache.epoch++;
       const candidates = index.candidates(event);
       let n = 0;
       for (let i = 0; i < candidates.length; i++) {
         const rule = candidates[i]!;
-        if (rule.test(event)) {
+        if (rule.evaluate(event)) {
           out.push(rule);
           n++;
         }

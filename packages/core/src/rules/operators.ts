@@ -93,7 +93,10 @@ function evaluateByBinding(bind: (value: unknown) => FactTest | ValueProblem): E
 
 /** json-rules-engine's `numberValidator`. Throws, as it does, on objects that cannot become strings. */
 function numberValidator(factValue: unknown): boolean {
-  return Number.parseFloat(factValue as string).toString() !== 'NaN';
+  // Same answer (and the same throw, from parseFloat's string conversion) without number-to-string:
+  // a number's text reads back as NaN only when it is NaN.
+  if (typeof factValue === 'number') return factValue === factValue;
+  return !Number.isNaN(Number.parseFloat(factValue as string));
 }
 
 function builtin(

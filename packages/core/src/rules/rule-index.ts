@@ -113,11 +113,13 @@ interface FactKey {
 /**
  * Builds the index of `rules` (each paired with its analysis in `indexed`). Candidate lists are
  * computed once per combination of indexed values (other values all count as one), on first use.
+ * `getter` reads the indexed facts (the rule compiler's own, so a value read here is not read again).
  */
 export function buildRuleIndex<R>(
   rules: readonly R[],
   indexed: readonly IndexedRule[],
   spec: Pick<RuleSetSpec, 'lists' | 'conditions'>,
+  getter: (fact: string) => FactGetter = compileFactPath,
 ): RuleIndex<R> {
   // A fact that is also a list name, or a derived fact, is not the event field: leave it alone.
   const facts = INDEXED_FACTS.filter((f) => !hasOwn(spec.lists, f) && !isDerivedFact(f));
@@ -127,7 +129,7 @@ export function buildRuleIndex<R>(
   const keys: FactKey[] = facts.map((fact, f) => {
     const ids = new Map<unknown, number>();
     for (const perRule of allowed) for (const v of perRule[f] ?? []) if (!ids.has(v)) ids.set(v, ids.size + 1);
-    return { get: compileFactPath(fact), ids, size: ids.size + 1 };
+    return { get: getter(fact), ids, size: ids.size + 1 };
   });
   // Allowed values as ids, per rule and fact.
   const allowedIds = allowed.map((perRule) =>
@@ -135,6 +137,10 @@ export function buildRuleIndex<R>(
       values === undefined ? undefined : new Set([...values].map((v) => keys[f]!.ids.get(v)!)),
     ),
   );
+  // Candidate lists by combination: an array when the combinations are few (the usual case), else a Map.
+  let combinations = 1;
+  for (const k of keys) combinations *= k.size;
+  const dense: Array<R[] | undefined> | undefined = combinations <= 65_536 ? new Array(combinations) : undefined;
   const cache = new Map<number, R[]>();
 
   const build = (idsOfEvent: readonly number[]): R[] => {
@@ -160,10 +166,11 @@ export function buildRuleIndex<R>(
         scratch[f] = id;
         key = key * k.size + id;
       }
-      let list = cache.get(key);
+      let list = dense !== undefined ? dense[key] : cache.get(key);
       if (list === undefined) {
         list = build(scratch);
-        cache.set(key, list);
+        if (dense !== undefined) dense[key] = list;
+        else cache.set(key, list);
       }
       return list;
     },
