@@ -5,19 +5,6 @@
  * because `Date.parse` is slow on the hot path and rejects nanosecond fractions on some runtimes.
  */
 export function parseTimestamp(text: string): number {
-  // The decoder checks an event's timestamps and the stream then reads its event time: the second
-  // parse of the same string is a comparison.
-  if (text === lastText) return lastValue;
-  const value = parse(text);
-  lastText = text;
-  lastValue = value;
-  return value;
-}
-
-let lastText = '';
-let lastValue = NaN;
-
-function parse(text: string): number {
   const n = text.length;
   if (n < 19) return NaN;
   const year = digits(text, 0, 4);
@@ -77,9 +64,21 @@ function parse(text: string): number {
       return NaN;
     }
   }
-  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
-  return t;
+  // Date.UTC is linear in hours, minutes, seconds and ms (leap second 60 included), and events of a
+  // batch share their day: the day's start is computed once per distinct day, not per timestamp.
+  if (year !== lastYear || month !== lastMonth || day !== lastDay) {
+    lastDayStart = Date.UTC(year, month - 1, day);
+    lastYear = year;
+    lastMonth = month;
+    lastDay = day;
+  }
+  return lastDayStart + ((hour * 60 + minute) * 60 + second) * 1000 + ms - offset;
 }
+
+let lastYear = -1;
+let lastMonth = -1;
+let lastDay = -1;
+let lastDayStart = NaN;
 
 function digits(text: string, at: number, count: number): number {
   let v = 0;
