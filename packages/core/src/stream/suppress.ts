@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Alert, PipelineNotice } from '../alert/alert.js';
+import type { Alert, EventSummary, PipelineNotice } from '../alert/alert.js';
 import { alertId } from '../alert/alert-id.js';
 import { compileMessage, defaultMessage, type RenderMessage } from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
@@ -18,11 +18,21 @@ export interface SuppressOptions {
   stats?: StreamStats;
 }
 
+/**
+ * An alert still open for roll-ups, held as compactly as it can be (one per suppression key): times
+ * as numbers, the rule's own title and tags; the Alert object is built when a notice is sent.
+ */
 interface Open {
-  alert: Alert;
-  until: number;
+  readonly id: string;
+  readonly spec: RuleSpec;
+  readonly message: string;
+  readonly key: Record<string, unknown>;
+  count: number;
+  suppressed: number;
   first: number;
   last: number;
+  readonly events: EventSummary[];
+  readonly until: number;
 }
 
 interface RuleState {
@@ -69,7 +79,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
       };
 
       const close = (open: Open): void => {
-        subscriber.next({ type: 'closed', alert: snapshot(open.alert) });
+        subscriber.next({ type: 'closed', alert: snapshot(open) });
       };
 
       const expire = (watermark: number): void => {
@@ -90,16 +100,15 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         const keyString = keyText(state.key, occ.event);
         const existing = state.open.get(keyString);
         if (existing !== undefined && occ.firstSeen < existing.until) {
-          const alert = existing.alert;
-          alert.count += occ.count;
-          alert.suppressed += 1;
+          existing.count += occ.count;
+          existing.suppressed += 1;
           // Late occurrences may extend the alert backwards as well as forwards.
-          if (occ.lastSeen > existing.last) alert.lastSeen = iso((existing.last = occ.lastSeen));
-          if (occ.firstSeen < existing.first) alert.firstSeen = iso((existing.first = occ.firstSeen));
-          for (const s of occ.samples) if (alert.events.length < sampleSize) alert.events.push(s);
+          if (occ.lastSeen > existing.last) existing.last = occ.lastSeen;
+          if (occ.firstSeen < existing.first) existing.first = occ.firstSeen;
+          for (const s of occ.samples) if (existing.events.length < sampleSize) existing.events.push(s);
           // The message keeps describing the first occurrence, which stays true; `count` carries the total.
           if (stats) stats.rollups++;
-          subscriber.next({ type: 'rollup', alert: snapshot(alert) });
+          subscriber.next({ type: 'rollup', alert: snapshot(existing) });
           return;
         }
         if (existing !== undefined) {
@@ -110,12 +119,9 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         state.keyNames.forEach((name, i) => {
           key[name] = state.key[i]!(occ.event) ?? null;
         });
-        const alert: Alert = {
+        const open: Open = {
           id: alertId(spec.name, keyString, occ.firstSeen),
-          rule: spec.name,
-          title: spec.title,
-          severity: spec.severity,
-          tags: [...spec.tags],
+          spec,
           message: state.render(occ.event, {
             count: occ.count,
             ...(spec.threshold ? { within: spec.threshold.withinText } : {}),
@@ -123,15 +129,16 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           }),
           key,
           count: occ.count,
-          firstSeen: iso(occ.firstSeen),
-          lastSeen: iso(occ.lastSeen),
-          events: occ.samples.slice(0, sampleSize),
           suppressed: 0,
+          first: occ.firstSeen,
+          last: occ.lastSeen,
+          events: occ.samples.slice(0, sampleSize),
+          until: spec.suppress === undefined ? occ.firstSeen : occ.firstSeen + spec.suppress.for,
         };
         if (stats) stats.alerts++;
-        subscriber.next({ type: 'alert', alert: snapshot(alert) });
+        subscriber.next({ type: 'alert', alert: snapshot(open) });
         if (spec.suppress === undefined) {
-          subscriber.next({ type: 'closed', alert: snapshot(alert) });
+          subscriber.next({ type: 'closed', alert: snapshot(open) });
           return;
         }
         if (state.open.size >= maxKeys) {
@@ -140,12 +147,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           if (stats) stats.evicted++;
           close(oldest);
         }
-        state.open.set(keyString, {
-          alert,
-          until: occ.firstSeen + spec.suppress.for,
-          first: occ.firstSeen,
-          last: occ.lastSeen,
-        });
+        state.open.set(keyString, open);
       };
 
       return source.subscribe({
@@ -162,7 +164,21 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
     });
 }
 
-/** A copy sinks may keep: the open alert goes on changing as occurrences roll up. */
-function snapshot(alert: Alert): Alert {
-  return { ...alert, tags: [...alert.tags], key: { ...alert.key }, events: [...alert.events] };
+/** The alert as it stands, a copy sinks may keep: the open alert goes on changing as occurrences roll up. */
+function snapshot(open: Open): Alert {
+  const spec = open.spec;
+  return {
+    id: open.id,
+    rule: spec.name,
+    title: spec.title,
+    severity: spec.severity,
+    tags: [...spec.tags],
+    message: open.message,
+    key: { ...open.key },
+    count: open.count,
+    firstSeen: iso(open.first),
+    lastSeen: iso(open.last),
+    events: [...open.events],
+    suppressed: open.suppressed,
+  };
 }

@@ -37,9 +37,9 @@ interface Group {
   times: number[];
   head: number;
   /** Distinct-value counts in the window (distinct thresholds only), and the value of each time. */
-  values?: unknown[];
-  valueCounts?: Map<string, { value: unknown; n: number }>;
-  /** The latest matches' summaries (at most sampleSize), for the alert. */
+  values: unknown[] | undefined;
+  valueCounts: Map<string, { value: unknown; n: number }> | undefined;
+  /** The latest matches' summaries (at most sampleSize, without their time: see withTime), for the alert. */
   samples: Array<{ time: number; summary: EventSummary }>;
 }
 
@@ -127,22 +127,33 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
             state.groups.delete(oldest);
             if (stats) stats.evicted++;
           }
-          group = { times: [], head: 0, samples: [] };
+          // Most groups of high-cardinality traffic never see a second match: arrays of exactly one
+          // element (a push onto [] reserves 17) and the sample's time kept as a number (sample()).
+          const sample = { time, summary: summarizeEvent(event, NaN) };
+          group = {
+            times: [time],
+            head: 0,
+            samples: sampleSize > 0 ? [sample] : [],
+            values: undefined,
+            valueCounts: undefined,
+          };
           if (state.distinct) {
-            group.values = [];
-            group.valueCounts = new Map();
+            const value = state.distinct(event);
+            group.values = [value];
+            group.valueCounts = new Map([[JSON.stringify(value === undefined ? null : value), { value, n: 1 }]]);
           }
+          state.groups.set(key, group);
         } else {
           state.groups.delete(key);
+          state.groups.set(key, group);
+          insert(group, time, state.distinct?.(event));
+          // Matches come in event-time order (late ones aside), so the first kept is the oldest; the
+          // sample is sorted once, when the alert fires.
+          group.samples.push({ time, summary: summarizeEvent(event, NaN) });
+          if (group.samples.length > sampleSize) group.samples.shift();
         }
-        state.groups.set(key, group);
-        insert(group, time, state.distinct?.(event));
         const latest = group.times[group.times.length - 1]!;
         evictBefore(group, latest - spec.within);
-        // Matches come in event-time order (late ones aside), so the first kept is the oldest; the sample
-        // is sorted once, when the alert fires.
-        group.samples.push({ time, summary: summarizeEvent(event, time) });
-        if (group.samples.length > sampleSize) group.samples.shift();
         const count = group.times.length - group.head;
         const reached = group.valueCounts ? group.valueCounts.size >= spec.count : count >= spec.count;
         if (!reached) return;
@@ -150,7 +161,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         const samples = group.samples
           .filter((s) => s.time >= firstSeen)
           .sort((a, b) => a.time - b.time)
-          .map((s) => s.summary);
+          .map((s) => withTime(s.summary, s.time));
         state.groups.delete(key);
         subscriber.next({
           kind: 'occurrence',
@@ -177,6 +188,17 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         complete: () => subscriber.complete(),
       });
     });
+}
+
+/**
+ * A sample summary as summarizeEvent(event, time) would have made it: held groups keep the time as a
+ * number and the text is written only for the samples of an alert that fires.
+ */
+function withTime(summary: EventSummary, time: number): EventSummary {
+  if (time !== time) return summary;
+  const { auditID, ...rest } = summary;
+  const text = new Date(time).toISOString();
+  return auditID === undefined ? { time: text, ...rest } : { auditID, time: text, ...rest };
 }
 
 /** Adds a match in time order (late matches land in the middle). */
