@@ -35,9 +35,9 @@ function heapNow() {
   return process.memoryUsage().heapUsed;
 }
 
-async function heapPerKey(rule) {
+async function heapPerKey(rule, sampleSize = 10) {
   const ruleSet = compileRuleSet(parseRuleSet([{ file: 'bench-memory.json', json: { rules: [rule] } }]));
-  const pipeline = createPipeline({ rules: ruleSet, tick: false, redaction: { enabled: false } });
+  const pipeline = createPipeline({ rules: ruleSet, tick: false, redaction: { enabled: false }, sampleSize });
   let notices = 0;
   pipeline.notices$.subscribe(() => notices++);
   // A warm pipeline first, so that code and fixed structures are not counted per key.
@@ -108,5 +108,16 @@ const threshold = await heapPerKey(
   stateRule('bench-threshold', { threshold: { count: 1_000_000, within: '1h', groupBy: ['user.username'] } }),
 );
 const suppression = await heapPerKey(stateRule('bench-suppress', { suppress: { for: '1h', key: ['user.username'] } }));
+// The same without event samples (sampleSize 0): what the key and its window cost on their own.
+const thresholdNoSamples = await heapPerKey(
+  stateRule('bench-threshold', { threshold: { count: 1_000_000, within: '1h', groupBy: ['user.username'] } }),
+  0,
+);
+const suppressionNoSamples = await heapPerKey(
+  stateRule('bench-suppress', { suppress: { for: '1h', key: ['user.username'] } }),
+  0,
+);
 const rss = await rssOverEvents();
-process.stdout.write(JSON.stringify({ keys: KEYS, threshold, suppression, rss }) + '\n');
+process.stdout.write(
+  JSON.stringify({ keys: KEYS, threshold, suppression, thresholdNoSamples, suppressionNoSamples, rss }) + '\n',
+);

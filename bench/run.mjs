@@ -228,6 +228,18 @@ if (want('memory')) {
     '≤ 300 B',
     m.suppression.bytesPerKey <= 300,
   );
+  figure(
+    'memory',
+    '  the same without event samples (sampleSize 0), threshold',
+    m.thresholdNoSamples.bytesPerKey,
+    'bytes',
+  );
+  figure(
+    'memory',
+    '  the same without event samples (sampleSize 0), suppression',
+    m.suppressionNoSamples.bytesPerKey,
+    'bytes',
+  );
   const samples = m.rss.samples;
   const mid = samples[Math.floor(samples.length / 2) - 1];
   const last = samples[samples.length - 1];
