@@ -15,9 +15,10 @@
  *   awaits them together, so any error surfaces); between groups evaluation stops once the result
  *   is decided. `not` negates. `{ "condition": name }` evaluates the shared condition.
  *
- * Allowed reorderings: within a group, children that can throw run first and the others stop at
- * the first decisive result. The result and whether an error is raised are the same as
- * json-rules-engine's; only wasted work is skipped.
+ * Allowed reorderings: within a group, children that cannot throw run first and stop at the first
+ * decisive result; children that can throw then run only when the result is still open or when a
+ * cheap check says they could throw on this event. The result and whether an error is raised are
+ * the same as json-rules-engine's; only wasted work is skipped.
  */
 import { JSONPath } from 'jsonpath-plus';
 import type { AuditEvent } from '../event/audit-event.js';
@@ -137,10 +138,31 @@ type FactAccess = { readonly kind: 'constant'; readonly value: unknown; readonly
 interface Node extends CompiledCondition {
   /** The key json-rules-engine groups this node under in its parent (`String(priority)`). */
   readonly priority: string;
+  /**
+   * Whether the test could throw on this event (a cheap, conservative check; always false when
+   * `mayThrow` is). A group whose result is already decided runs a throwing member only when this
+   * says it could throw: its value no longer matters, only whether it fails the rule.
+   */
+  readonly mightThrow: EventTest;
 }
 
-const FAILED: Node = { test: () => false, mayThrow: false, priority: '1' };
 const ALWAYS: EventTest = () => true;
+const NEVER: EventTest = () => false;
+const FAILED: Node = { test: NEVER, mayThrow: false, priority: '1', mightThrow: NEVER };
+
+/** Operators whose bound test throws only on a fact that is an object (its conversion to a string). */
+const THROW_ON_OBJECTS_ONLY: ReadonlySet<string> = new Set([
+  'lessThan',
+  'lessThanInclusive',
+  'greaterThan',
+  'greaterThanInclusive',
+]);
+
+/** Whether converting `value` to a primitive could throw: objects (and symbols) only. */
+function isThrowy(value: unknown): boolean {
+  const t = typeof value;
+  return (t === 'object' && value !== null) || t === 'function' || t === 'symbol';
+}
 
 /**
  * Marks one evaluation (one event against a rule set): fact getters compiled with it read each fact
@@ -286,7 +308,7 @@ export class ConditionCompiler {
       }
       const child = this.node(c.not, pointerTo(pointer, 'not'), false);
       const t = child.test;
-      return { test: (e) => !t(e), mayThrow: child.mayThrow, priority };
+      return { test: (e) => !t(e), mayThrow: child.mayThrow, priority, mightThrow: child.mightThrow };
     }
     const list = c[bool];
     if (!Array.isArray(list)) {
@@ -294,9 +316,10 @@ export class ConditionCompiler {
       return FAILED;
     }
     const children = list.map((child, i) => this.node(child, pointerTo(pointer, bool, i), false));
-    if (children.length === 0) return { test: ALWAYS, mayThrow: false, priority };
+    if (children.length === 0) return { test: ALWAYS, mayThrow: false, priority, mightThrow: NEVER };
     if (children.length === 1) return { ...children[0]!, priority };
-    return { test: prioritized(children, bool), mayThrow: children.some((n) => n.mayThrow), priority };
+    const mayThrow = children.some((n) => n.mayThrow);
+    return { test: prioritized(children, bool), mayThrow, priority, mightThrow: anyMightThrow(children) };
   }
 
   private referenceNode(c: Record<string, unknown>, pointer: string): Node {
@@ -320,7 +343,7 @@ export class ConditionCompiler {
     }
     if (!this.follow) return { ...FAILED, priority };
     const shared = this.sharedNode(name, at);
-    return { test: shared.test, mayThrow: shared.mayThrow, priority };
+    return { test: shared.test, mayThrow: shared.mayThrow, priority, mightThrow: shared.mightThrow };
   }
 
   private leafNode(c: Record<string, unknown>, pointer: string): Node {
@@ -382,22 +405,29 @@ export class ConditionCompiler {
     if (comparison.kind === 'bound') {
       const t = comparison.test;
       const mayThrow = comparison.mayThrow || factMayThrow;
+      // lessThan & co. (under `not` at most) throw only when the fact converts to a string badly.
+      const objectsOnly =
+        !factMayThrow && THROW_ON_OBJECTS_ONLY.has(parsed.operator.name) && parsed.decorators.every((d) => d === 'not');
       if (fact.kind === 'constant') {
         const constant = fact.value;
-        return { test: () => t(constant), mayThrow, priority };
+        const throwy = !mayThrow ? NEVER : objectsOnly && !isThrowy(constant) ? NEVER : ALWAYS;
+        return { test: () => t(constant), mayThrow, priority, mightThrow: throwy };
       }
       const get = fact.get;
-      return { test: (e) => t(get(e)), mayThrow, priority };
+      const mightThrow = !mayThrow ? NEVER : objectsOnly ? (e: AuditEvent) => isThrowy(get(e)) : ALWAYS;
+      return { test: (e) => t(get(e)), mayThrow, priority, mightThrow };
     }
     // The value is read from the event (a fact reference): both sides per event.
     const evaluate = comparison.evaluate;
     const getFact = fact.kind === 'constant' ? constantGetter(fact.value) : fact.get;
     const getValue = value.kind === 'event' ? value.get : constantGetter(value.value);
     const valueMayThrow = value.kind === 'event' && value.mayThrow;
+    const mayThrow = comparison.mayThrow || factMayThrow || valueMayThrow;
     return {
       test: (e) => evaluate(getFact(e), getValue(e)),
-      mayThrow: comparison.mayThrow || factMayThrow || valueMayThrow,
+      mayThrow,
       priority,
+      mightThrow: mayThrow ? ALWAYS : NEVER,
     };
   }
 
@@ -535,13 +565,28 @@ function prioritized(children: readonly Node[], bool: 'all' | 'any'): EventTest 
   };
 }
 
+/** Whether any of the nodes could throw on the event. */
+function anyMightThrow(nodes: readonly Node[]): EventTest {
+  const checks = nodes.filter((n) => n.mayThrow).map((n) => n.mightThrow);
+  if (checks.length === 0) return NEVER;
+  if (checks.length === 1) return checks[0]!;
+  return (e) => {
+    for (let i = 0; i < checks.length; i++) if (checks[i]!(e)) return true;
+    return false;
+  };
+}
+
 /**
  * One priority group. json-rules-engine evaluates all of its members before combining them, so an
- * error in any member fails the rule even when another member already decided the result. Members
- * that can throw therefore all run, first; the others stop at the first decisive result.
+ * error in any member fails the rule even when another member already decided the result. The
+ * members that cannot throw run first and stop at the first decisive result; then each member that
+ * can throw runs, fully when the result is still open, and otherwise only when it could throw on
+ * this event (its value no longer matters, only its error).
  */
 function groupTest(members: readonly Node[], bool: 'all' | 'any'): EventTest {
-  const throwing = members.filter((m) => m.mayThrow).map((m) => m.test);
+  const throwingNodes = members.filter((m) => m.mayThrow);
+  const throwing = throwingNodes.map((m) => m.test);
+  const throwChecks = throwingNodes.map((m) => m.mightThrow);
   const safe = members.filter((m) => !m.mayThrow).map((m) => m.test);
   const decisive = bool === 'any';
   if (throwing.length === 0) {
@@ -556,10 +601,18 @@ function groupTest(members: readonly Node[], bool: 'all' | 'any'): EventTest {
   }
   return (e) => {
     let decided = false;
+    for (let i = 0; i < safe.length; i++) {
+      if (safe[i]!(e) === decisive) {
+        decided = true;
+        break;
+      }
+    }
+    if (decided) {
+      for (let i = 0; i < throwing.length; i++) if (throwChecks[i]!(e)) throwing[i]!(e);
+      return decisive;
+    }
     for (let i = 0; i < throwing.length; i++) if (throwing[i]!(e) === decisive) decided = true;
-    if (decided) return decisive;
-    for (let i = 0; i < safe.length; i++) if (safe[i]!(e) === decisive) return decisive;
-    return !decisive;
+    return decided ? decisive : !decisive;
   };
 }
 
