@@ -1,12 +1,12 @@
 /**
  * `pnpm bench`: kaudit's event path measured on this machine, every figure beside its target.
- * Usage: node bench/run.mjs [--rules DIR] [--quick] [--only eval,e2e,http,memory,replay] [--events N]
+ * Usage: node --expose-gc bench/run.mjs [--rules DIR] [--quick] [--only eval,e2e,http,memory,replay] [--events N]
  * Writes bench/results/latest.json (and a dated copy) so runs can be compared.
  * Each figure is the median of several runs; each comparison is a ratio measured in the same run.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +21,7 @@ import {
 } from '../packages/core/dist/index.js';
 import { PERFSPEC_CREDIT, REPO_ROOT, perfspecLines, syntheticLines, writeHighCardinalityFile } from './lib/data.mjs';
 import { falcoLikeRuleFile } from './lib/falco-like-rules.mjs';
-import { median, medianOf, rate, rateAsync } from './lib/measure.mjs';
+import { interleaved, median, rateAsyncOnce, rateOnce } from './lib/measure.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -62,6 +62,10 @@ function formatValue(value, unit) {
 const ratioOk = (value, min) => value >= min;
 
 console.log(`kaudit bench — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`);
+const loadAtStart = loadavg();
+console.log(
+  `Load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`,
+);
 console.log(`Data: ${PERFSPEC_CREDIT}`);
 console.log(
   `Rules: ${flags.rules} (default library) and bench/lib/falco-like-rules.mjs (53 rules after Falco's k8saudit rules)\n`,
@@ -89,17 +93,6 @@ const inputs = [
   { name: 'synthetic RequestResponse mix', key: 'synthetic', lines: synthLines, events: prepared(synthLines) },
 ];
 
-/** JSON.parse alone over the same lines: the floor of the pipeline. */
-const parseRates = new Map();
-function parseRate(input) {
-  if (!parseRates.has(input.key))
-    parseRates.set(
-      input.key,
-      rate(input.lines, (l) => JSON.parse(l), { runs: RUNS, minMs: MIN_MS }),
-    );
-  return parseRates.get(input.key);
-}
-
 // ---------------------------------------------------------------------------------------------
 if (want('eval')) {
   console.log('1. Evaluation (compiled rule set vs json-rules-engine Engine.run, same rules and events)');
@@ -108,19 +101,20 @@ if (want('eval')) {
     const reference = createReferenceEngine(set.spec);
     for (const input of inputs) {
       const out = [];
-      const compiledRate = rate(
-        input.events,
-        (e) => {
-          out.length = 0;
-          compiled.match(e, out);
-        },
-        { runs: RUNS, minMs: MIN_MS },
+      const match = (e) => {
+        out.length = 0;
+        compiled.match(e, out);
+      };
+      const run = (e) => reference.run(e).catch(() => undefined);
+      // Alternated, so that a change of load on the machine weighs on the three alike.
+      const [compiledRate, jreRate, floor] = await interleaved(
+        [
+          () => rateOnce(input.events, match, MIN_MS),
+          () => rateAsyncOnce(input.events, run, quick ? 400 : 800),
+          () => rateOnce(input.lines, (l) => JSON.parse(l), MIN_MS),
+        ],
+        RUNS,
       );
-      const jreRate = await rateAsync(input.events, (e) => reference.run(e).catch(() => undefined), {
-        runs: quick ? 2 : 3,
-        minMs: quick ? 500 : 1000,
-      });
-      const floor = parseRate(input);
       const label = `${set.key} / ${input.key}`;
       figure('eval', `${label}: compiled`, compiledRate, 'events/s');
       figure('eval', `${label}: json-rules-engine Engine.run (baseline)`, jreRate, 'events/s');
@@ -156,9 +150,13 @@ if (want('e2e')) {
       await pipeline.end();
       return (input.lines.length * 1000) / (performance.now() - start);
     };
-    await once();
-    const pipelineRate = await medianOf(quick ? 3 : 7, once);
-    const floor = parseRate(input);
+    // JSON.parse of the same lines, the same number of times, alternated with the pipeline runs.
+    const parseOnce = () => {
+      const start = performance.now();
+      for (const line of input.lines) JSON.parse(line);
+      return (input.lines.length * 1000) / (performance.now() - start);
+    };
+    const [pipelineRate, floor] = await interleaved([once, parseOnce], quick ? 5 : 9, 10);
     figure('e2e', `${input.key}: pipeline (library rules)`, pipelineRate, 'events/s');
     figure('e2e', `${input.key}: JSON.parse alone`, floor, 'events/s');
     const share = (pipelineRate / floor) * 100;
@@ -247,6 +245,22 @@ if (want('memory')) {
   figure('memory', `RSS after ${mid.events.toLocaleString('en')} high-cardinality events`, mid.rss / 1e6, 'MB');
   figure('memory', `RSS after ${last.events.toLocaleString('en')} high-cardinality events`, last.rss / 1e6, 'MB');
   figure('memory', 'RSS growth over the second half (plateau)', growth, '%', '≤ 10 %', growth <= 10);
+  const q3 = samples[Math.floor((samples.length * 3) / 4) - 1];
+  figure(
+    'memory',
+    `  RSS growth over the last quarter (from ${q3.events.toLocaleString('en')})`,
+    ((last.rss - q3.rss) / q3.rss) * 100,
+    '%',
+  );
+  const heapMid = mid.heapUsed / 1e6;
+  const heapLast = last.heapUsed / 1e6;
+  figure(
+    'memory',
+    `  heap after GC at ${mid.events.toLocaleString('en')} / ${last.events.toLocaleString('en')} events`,
+    heapLast,
+    'MB',
+  );
+  rows[rows.length - 1].heapAtMid = heapMid;
   rows.push({ section: 'memory', name: 'rss samples', samples, evicted: m.rss.evicted, alerts: m.rss.alerts });
   console.log();
 }
@@ -317,6 +331,7 @@ const results = {
   quick,
   rules: flags.rules,
   seconds,
+  loadAverage: { start: loadAtStart, end: loadavg() },
   credit: PERFSPEC_CREDIT,
   rows,
 };

@@ -55,3 +55,48 @@ export async function medianOf(runs, task) {
   for (let r = 0; r < runs; r++) values.push(await task());
   return median(values);
 }
+
+/**
+ * Several measurements taken in alternation (A, B, A, B...) after `warmups` runs of each, so that a
+ * machine whose load changes during the run weighs on all of them alike; the median of each.
+ * Each task is `() => rate` or `async () => rate`.
+ */
+export async function interleaved(tasks, runs, warmups = 1) {
+  // Short passes need several warm-ups: V8 optimises a long call chain over several passes.
+  for (let w = 0; w < warmups; w++) for (const task of tasks) await task();
+  const results = tasks.map(() => []);
+  for (let r = 0; r < runs; r++) {
+    for (let t = 0; t < tasks.length; t++) {
+      // Each run starts from a collected heap (node --expose-gc), so no run pays for another's garbage.
+      globalThis.gc?.();
+      results[t].push(await tasks[t]());
+    }
+  }
+  return results.map(median);
+}
+
+/** One run of {@link rate}: items per second of `fn` over `items`, cycling until `minMs` have passed. */
+export function rateOnce(items, fn, minMs) {
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    for (let i = 0; i < items.length; i++) fn(items[i]);
+    n += items.length;
+    elapsed = performance.now() - start;
+  }
+  return (n * 1000) / elapsed;
+}
+
+/** One run of {@link rateAsync}. */
+export async function rateAsyncOnce(items, fn, minMs, minItems = 100) {
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs || n < minItems) {
+    await fn(items[n % items.length]);
+    n++;
+    if ((n & 15) === 0) elapsed = performance.now() - start;
+  }
+  return (n * 1000) / (performance.now() - start);
+}
