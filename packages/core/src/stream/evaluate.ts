@@ -31,7 +31,8 @@ export function evaluate(
       const scratch: CompiledRule[] = [];
       return source.subscribe({
         next(event) {
-          scratch.length = 0;
+          // Most events match nothing and leave the scratch empty: no length write for them.
+          if (scratch.length !== 0) scratch.length = 0;
           const n = current().match(event, scratch);
           let matches = NO_MATCHES;
           if (n > 0) {

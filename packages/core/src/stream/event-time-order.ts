@@ -93,11 +93,14 @@ export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFun
   return (source) =>
     new Observable<Ordered>((subscriber) => {
       const classes = new Map<number, LatenessClass>();
+      // The same classes as an array: release() runs per event and a Map iterator is an allocation.
+      const classList: LatenessClass[] = [];
       const classOf = (lateness: number): LatenessClass => {
         let c = classes.get(lateness);
         if (c === undefined) {
           c = { lateness, heap: new MinHeap<Match>(before), watermark: -Infinity };
           classes.set(lateness, c);
+          classList.push(c);
         }
         return c;
       };
@@ -114,13 +117,17 @@ export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFun
         maxTime === -Infinity ? scheduler.now() : maxTime + (tick === false ? 0 : scheduler.now() - maxTimeSeenAt);
 
       const release = (now: number): void => {
-        for (const c of classes.values()) if (now - c.lateness > c.watermark) c.watermark = now - c.lateness;
+        for (let i = 0; i < classList.length; i++) {
+          const c = classList[i]!;
+          if (now - c.lateness > c.watermark) c.watermark = now - c.lateness;
+        }
         // Re-entrancy: a subscriber that pushes more events while we emit leaves them to this loop.
         if (releasing) return;
         releasing = true;
         try {
           let oldest = Infinity;
-          for (const c of classes.values()) {
+          for (let i = 0; i < classList.length; i++) {
+            const c = classList[i]!;
             for (let top = c.heap.peek(); top !== undefined && top.time < c.watermark; top = c.heap.peek()) {
               c.heap.pop();
               buffered--;
@@ -168,7 +175,8 @@ export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFun
           if (t === t) {
             if (t > maxTime) {
               maxTime = t;
-              maxTimeSeenAt = scheduler.now();
+              // Without the idle tick (replays) event time never moves on by the clock: no clock read.
+              if (tick !== false) maxTimeSeenAt = scheduler.now();
             }
           } else {
             // No timestamp at all: the event happened "now" in event time.
