@@ -82,6 +82,11 @@ function notJson(value: unknown): string {
   return `a ${typeof value} is not JSON data`;
 }
 
+// sanitize() calls nothing that could call it back (plain data only), so one pair of stacks serves
+// every call, and they are left empty, so they never keep an event alive.
+const STACK: object[] = [];
+const DEPTHS: number[] = [];
+
 /**
  * Checks a freshly parsed JSON value against `limits`, walking it with an explicit stack so that
  * any depth is safe, and deletes own keys named `__proto__`, `constructor` and `prototype` at every
@@ -93,6 +98,16 @@ function notJson(value: unknown): string {
  * The value is changed in place; on a violation it may be left partly cleaned.
  */
 export function sanitize(value: unknown, limits: Limits): string | undefined {
+  const problem = walk(value, limits);
+  // A walk that stopped early leaves objects of a refused value on the stacks: let them go.
+  if (STACK.length > 0) {
+    STACK.length = 0;
+    DEPTHS.length = 0;
+  }
+  return problem;
+}
+
+function walk(value: unknown, limits: Limits): string | undefined {
   const maxDepth = limits.maxDepth;
   const maxWidth = limits.maxWidth;
   const maxStringLength = limits.maxStringLength;
@@ -111,9 +126,12 @@ export function sanitize(value: unknown, limits: Limits): string | undefined {
   if (maxDepth < 1) return tooDeep(maxDepth);
 
   // Only containers go on the stack; scalars are checked where they are met, so the stack stays
-  // as small as the number of pending objects.
-  const stack: object[] = [value];
-  const depths: number[] = [1];
+  // as small as the number of pending objects. The stacks are reused from call to call: no two
+  // arrays per event.
+  const stack = STACK;
+  const depths = DEPTHS;
+  stack.push(value);
+  depths.push(1);
   while (stack.length > 0) {
     const node = stack.pop() as object;
     const depth = depths.pop() as number;
