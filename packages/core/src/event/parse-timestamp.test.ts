@@ -8,10 +8,17 @@ describe('parseTimestamp', () => {
   it('agrees with Date.parse on RFC 3339 times, whatever came before (the day cache)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), {
-          minLength: 1,
-          maxLength: 20,
-        }),
+        fc.array(
+          fc.date({
+            min: new Date('1970-01-01T00:00:00Z'),
+            max: new Date('2100-01-01T00:00:00Z'),
+            noInvalidDate: true,
+          }),
+          {
+            minLength: 1,
+            maxLength: 20,
+          },
+        ),
         fc.integer({ min: -14 * 60, max: 14 * 60 }),
         (dates, offsetMinutes) => {
           for (const d of dates) {
@@ -37,7 +44,15 @@ describe('parseTimestamp', () => {
   });
 
   it('refuses what is not a timestamp', () => {
-    for (const bad of ['', '2026-11-26', '2026-13-01T00:00:00Z', '2026-11-26T24:00:00Z', '2026-11-26T10:00:00.Z', 'x026-11-26T10:00:00Z', '2026-11-26T10:00:00Q']) {
+    for (const bad of [
+      '',
+      '2026-11-26',
+      '2026-13-01T00:00:00Z',
+      '2026-11-26T24:00:00Z',
+      '2026-11-26T10:00:00.Z',
+      'x026-11-26T10:00:00Z',
+      '2026-11-26T10:00:00Q',
+    ]) {
       expect(parseTimestamp(bad), bad).toBeNaN();
     }
   });
