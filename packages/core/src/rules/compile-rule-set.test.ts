@@ -171,3 +171,53 @@ describe('runtime errors', () => {
     expect(compiled.errors.get('group-in-extra')).toBe(1);
   });
 });
+
+describe('a group decided before its throwing member runs', () => {
+  // json-rules-engine evaluates every member of a priority group: lessThan on an object that cannot
+  // become a string fails the rule even when another member is already false. The compiled rule runs
+  // the cheap member first and the throwing one only when it could throw on the event.
+  const spec = ruleSet([
+    rule('anonymous-error', {
+      all: [
+        { fact: 'user.username', operator: 'equal', value: 'system:anonymous' },
+        { fact: 'responseStatus.code', operator: 'lessThan', value: 400 },
+      ],
+    }),
+  ]);
+
+  it('still raises the error json-rules-engine raises, and only then', async () => {
+    const { createReferenceEngine } = await import('./reference-engine.js');
+    const reference = createReferenceEngine(spec);
+    const compiled = compileRuleSet(spec);
+    const unprintable = Object.create(null) as object;
+    const cases = [
+      { event: auditEvent({ user: { username: 'alice' }, responseStatus: { code: 200 } }), error: false, match: false },
+      {
+        event: auditEvent({ user: { username: 'system:anonymous' }, responseStatus: { code: 200 } }),
+        error: false,
+        match: true,
+      },
+      {
+        event: auditEvent({ user: { username: 'alice' }, responseStatus: { code: unprintable as never } }),
+        error: true,
+        match: false,
+      },
+      {
+        event: auditEvent({ user: { username: 'alice' }, responseStatus: { code: [1, 2] as never } }),
+        error: false,
+        match: false,
+      },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const before = compiled.errors.get('anonymous-error') ?? 0;
+      const out: CompiledRule[] = [];
+      compiled.match(c.event, out);
+      const errored = (compiled.errors.get('anonymous-error') ?? 0) > before;
+      const expected = (await reference.runEach(c.event)).get('anonymous-error');
+      expect(errored, `case ${i}`).toBe(c.error);
+      expect(expected instanceof Error, `case ${i} (json-rules-engine)`).toBe(c.error);
+      expect(out.length === 1, `case ${i}`).toBe(c.match);
+      if (!c.error) expect(expected, `case ${i}`).toBe(c.match);
+    }
+  });
+});
