@@ -254,15 +254,8 @@ if (want('memory')) {
     ((last.rss - q3.rss) / q3.rss) * 100,
     '%',
   );
-  const heapMid = mid.heapUsed / 1e6;
-  const heapLast = last.heapUsed / 1e6;
-  figure(
-    'memory',
-    `  heap after GC at ${mid.events.toLocaleString('en')} / ${last.events.toLocaleString('en')} events`,
-    heapLast,
-    'MB',
-  );
-  rows[rows.length - 1].heapAtMid = heapMid;
+  figure('memory', `  heap after GC at ${mid.events.toLocaleString('en')} events`, mid.heapUsed / 1e6, 'MB');
+  figure('memory', `  heap after GC at ${last.events.toLocaleString('en')} events`, last.heapUsed / 1e6, 'MB');
   rows.push({ section: 'memory', name: 'rss samples', samples, evicted: m.rss.evicted, alerts: m.rss.alerts });
   console.log();
 }
