@@ -2,3 +2,18 @@
 export { consoleSink, type ConsoleSinkOptions } from './console-sink.js';
 export { formatAlertPretty, type PrettyOptions } from './format-alert-pretty.js';
 export { terminalSafe } from './terminal-text.js';
+export { slackSink, type SlackSinkOptions } from './slack/slack-sink.js';
+export {
+  slackErrorClass,
+  slackFailure,
+  retryAfterMs,
+  type SlackErrorClass,
+  type SlackFailureDetail,
+} from './slack/slack-error-class.js';
+export { formatSlackMessage, type FormatSlackOptions } from './block-kit/format-slack-message.js';
+export { alertMessage } from './block-kit/alert-message.js';
+export { rollupMessage } from './block-kit/rollup-message.js';
+export { digestMessage } from './block-kit/digest-message.js';
+export { escapeSlackText, type EscapeOptions } from './block-kit/escape-slack-text.js';
+export { SLACK_LIMITS } from './block-kit/slack-limits.js';
+export { blockTextLength, type SlackBlock, type SlackMessage, type SlackText } from './block-kit/slack-message.js';

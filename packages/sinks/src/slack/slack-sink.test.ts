@@ -1,0 +1,202 @@
+import type { AlertNotice, SendContext } from '@kaudit/core';
+import { startSlackTestServer, type SlackTestServer } from '@kaudit/sinks/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testAlert } from '../block-kit/test-alert.js';
+import { slackSink } from './slack-sink.js';
+
+const CHANNEL = 'C-ALERTS';
+const context = (extra: Partial<SendContext> = {}): SendContext => ({
+  signal: new AbortController().signal,
+  attempt: 1,
+  ...extra,
+});
+const alertNotice = (overrides = {}): AlertNotice => ({ type: 'alert', alert: testAlert(overrides) });
+
+describe('slackSink', () => {
+  let slack: SlackTestServer;
+  beforeEach(async () => {
+    slack = await startSlackTestServer();
+  });
+  afterEach(async () => {
+    await slack.close();
+  });
+  const sink = (options: { token?: string; channel?: string; timeout?: number } = {}) =>
+    slackSink({ token: slack.token, channel: CHANNEL, apiUrl: slack.apiUrl, ...options });
+
+  it('posts one message per alert and returns its ts as the ref', async () => {
+    const result = await sink().send(alertNotice(), context());
+    const [message] = slack.messages(CHANNEL);
+    expect(result).toEqual({ status: 'delivered', ref: message!.ts });
+    expect(slack.messages()).toHaveLength(1);
+    expect(message!.text).toContain('Exec into a pod');
+    expect(message!.blocks?.[0]).toMatchObject({ type: 'header' });
+    expect(message!.params).toMatchObject({ link_names: 'false', unfurl_links: 'false', unfurl_media: 'false' });
+    expect(message!.params).not.toHaveProperty('token');
+  });
+
+  it('names the channel as its destination', () => {
+    expect(sink().destination?.(alertNotice())).toBe(CHANNEL);
+  });
+
+  it('threads roll-ups under the alert and updates its count in place', async () => {
+    const s = sink();
+    const first = await s.send(alertNotice(), context());
+    expect(first.status).toBe('delivered');
+    const ref = (first as { ref: string }).ref;
+    for (const suppressed of [1, 2, 3]) {
+      const rollup: AlertNotice = { type: 'rollup', alert: testAlert({ count: 1 + suppressed, suppressed }) };
+      expect(await s.send(rollup, context({ ref }))).toEqual({ status: 'delivered', ref });
+    }
+    expect(slack.messages(CHANNEL)).toHaveLength(1);
+    const replies = slack.replies(ref);
+    expect(replies).toHaveLength(3);
+    expect(replies.map((r) => r.text)).toEqual([
+      expect.stringContaining('2 events (+1 rolled up)'),
+      expect.stringContaining('3 events (+2 rolled up)'),
+      expect.stringContaining('4 events (+3 rolled up)'),
+    ]);
+    const parent = slack.messages(CHANNEL)[0]!;
+    expect(parent.edits).toBe(3);
+    expect(JSON.stringify(parent.blocks)).toContain('count *4*');
+    expect(JSON.stringify(parent.blocks)).toContain('rolled up *3*');
+  });
+
+  it('posts a roll-up without a ref as the alert message itself', async () => {
+    const result = await sink().send({ type: 'rollup', alert: testAlert({ count: 5, suppressed: 4 }) }, context());
+    expect(result).toEqual({ status: 'delivered', ref: slack.messages(CHANNEL)[0]!.ts });
+    expect(slack.updates).toHaveLength(0);
+  });
+
+  it('posts a new message when the alert message is gone', async () => {
+    const result = await sink().send(
+      { type: 'rollup', alert: testAlert({ count: 2, suppressed: 1 }) },
+      context({ ref: '1.000001' }),
+    );
+    const [message] = slack.messages(CHANNEL);
+    expect(result).toEqual({ status: 'delivered', ref: message!.ts });
+    expect(message!.text).toContain('Exec into a pod');
+  });
+
+  it('retries a 429 after Retry-After', async () => {
+    slack.fail({ status: 429, retryAfter: 7 });
+    expect(await sink().send(alertNotice(), context())).toEqual({
+      status: 'retry',
+      reason: '[sinks] [slack] ratelimited',
+      code: 'ratelimited',
+      after: 7000,
+    });
+    expect(slack.rateLimited).toBe(1);
+    expect(slack.messages()).toHaveLength(0);
+  });
+
+  it("retries when the server's own rate limit answers 429, once per call (no SDK retries)", async () => {
+    await slack.close();
+    slack = await startSlackTestServer({ rateLimit: { perSecond: 0.001, burst: 1 } });
+    const s = sink();
+    expect((await s.send(alertNotice(), context())).status).toBe('delivered');
+    const second = await s.send(alertNotice(), context());
+    expect(second).toMatchObject({ status: 'retry', code: 'ratelimited' });
+    expect((second as { after: number }).after).toBeGreaterThanOrEqual(1000);
+    expect(slack.calls).toHaveLength(2);
+  });
+
+  it('retries a 5xx', async () => {
+    slack.fail({ status: 503 });
+    expect(await sink().send(alertNotice(), context())).toMatchObject({
+      status: 'retry',
+      code: 'http_503',
+      reason: '[sinks] [slack] http_503',
+    });
+  });
+
+  it.each(['internal_error', 'service_unavailable', 'fatal_error'])('retries ok:false %s', async (error) => {
+    slack.fail({ error });
+    expect(await sink().send(alertNotice(), context())).toMatchObject({ status: 'retry', code: error });
+  });
+
+  it('retries when the connection is refused', async () => {
+    await slack.down();
+    const result = await sink().send(alertNotice(), context());
+    expect(result).toMatchObject({ status: 'retry', code: 'request_error' });
+    expect((result as { reason: string }).reason).toMatch(/^\[sinks\] \[slack\] request_error/);
+    await slack.up();
+    expect((await sink().send(alertNotice(), context())).status).toBe('delivered');
+  });
+
+  it('retries after a timeout', async () => {
+    slack.slow(2000, 1);
+    expect(await sink({ timeout: 100 }).send(alertNotice(), context())).toMatchObject({
+      status: 'retry',
+      code: 'timeout',
+    });
+  });
+
+  it('rejects a bad token as configuration, without the token in the reason', async () => {
+    const result = await sink({ token: 'xoxb-wrong-secret' }).send(alertNotice(), context());
+    expect(result).toEqual({
+      status: 'rejected',
+      kind: 'config',
+      code: 'invalid_auth',
+      reason: '[sinks] [slack] invalid_auth',
+    });
+    expect(JSON.stringify(result)).not.toContain('xoxb');
+  });
+
+  it.each(['channel_not_found', 'not_in_channel', 'is_archived', 'token_revoked', 'missing_scope'])(
+    'rejects %s as configuration',
+    async (error) => {
+      slack.fail({ error, channel: CHANNEL });
+      expect(await sink().send(alertNotice(), context())).toMatchObject({
+        status: 'rejected',
+        kind: 'config',
+        code: error,
+      });
+    },
+  );
+
+  it.each(['msg_too_long', 'invalid_blocks', 'no_text', 'too_many_attachments'])(
+    'rejects %s as payload',
+    async (error) => {
+      slack.fail({ error });
+      expect(await sink().send(alertNotice(), context())).toEqual({
+        status: 'rejected',
+        kind: 'payload',
+        code: error,
+        reason: `[sinks] [slack] ${error}`,
+      });
+    },
+  );
+
+  it('sends the minimal variant as text only', async () => {
+    const result = await sink().send(alertNotice(), context({ minimal: true }));
+    expect(result.status).toBe('delivered');
+    const [message] = slack.messages(CHANNEL);
+    expect(message!.blocks).toBeUndefined();
+    expect(message!.text).toBe('[HIGH] Exec into a pod — mallory ran a shell in prod/web-0 (exec-into-pod, count 1)');
+  });
+
+  it('a failed roll-up update is retried without posting a reply', async () => {
+    const s = sink();
+    const { ref } = (await s.send(alertNotice(), context())) as { ref: string };
+    slack.fail({ error: 'internal_error', method: 'chat.update' });
+    const rollup: AlertNotice = { type: 'rollup', alert: testAlert({ count: 2, suppressed: 1 }) };
+    expect(await s.send(rollup, context({ ref }))).toMatchObject({ status: 'retry', code: 'internal_error' });
+    expect(slack.replies(ref)).toHaveLength(0);
+    expect(await s.send(rollup, context({ ref }))).toEqual({ status: 'delivered', ref });
+    expect(slack.replies(ref)).toHaveLength(1);
+  });
+
+  it('answers aborted without calling Slack when the attempt is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await sink().send(alertNotice(), context({ signal: controller.signal }))).toMatchObject({
+      status: 'retry',
+      code: 'aborted',
+    });
+    expect(slack.calls).toHaveLength(0);
+  });
+
+  it('refuses options without a token', () => {
+    expect(() => slackSink({ token: '', channel: CHANNEL })).toThrow('[sinks] [slack] a token is required');
+  });
+});

@@ -1,0 +1,121 @@
+import { KauditError, type AlertNotice, type SendContext, type SendResult, type Sink } from '@kaudit/core';
+import { WebClient, type FetchFunction } from '@slack/web-api';
+import { alertMessage } from '../block-kit/alert-message.js';
+import { formatSlackMessage } from '../block-kit/format-slack-message.js';
+import { rollupMessage } from '../block-kit/rollup-message.js';
+import type { SlackMessage } from '../block-kit/slack-message.js';
+import { quietLogger } from './quiet-logger.js';
+import { slackFailure } from './slack-error-class.js';
+import { webApiFailure } from './web-api-failure.js';
+
+/** Options of {@link slackSink}. */
+export interface SlackSinkOptions {
+  /** Sink id used in routes and metrics. Default `slack`. */
+  id?: string;
+  /** Bot token (`xoxb-…`) with `chat:write`. Never logged nor put in a reason. */
+  token: string;
+  /** Channel id (`C0123…`) or name the bot is a member of. */
+  channel: string;
+  /** Web API base URL, for proxies and tests. Default: `SLACK_API_URL`, else `https://slack.com/api/`. */
+  apiUrl?: string;
+  /** Milliseconds one call may take before it counts as failed (retry). Default 10,000. */
+  timeout?: number;
+}
+
+/** Slack's answers that mean the alert's message is gone: post a new one instead of updating it. */
+const PARENT_GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+
+interface Posted {
+  ts?: string;
+}
+
+/**
+ * Sends alerts to a Slack channel through the Web API (`chat.postMessage`), one message per new alert.
+ * Roll-ups of suppressed occurrences update that message's count in place (`chat.update`) and go as a
+ * reply in its thread, so a flood of repeats is one message with a thread. The message `ts` is the
+ * alert's `ref`. The SDK's own retries and rate-limit queueing are off: every outcome is classified
+ * into a SendResult (`retry` with `after` from `Retry-After`, `rejected` `config` or `payload`) and the
+ * delivery layer decides.
+ *
+ * @example
+ * const sink = slackSink({ token: process.env.SLACK_TOKEN!, channel: 'C0123456789' });
+ * createPipeline({ rules, sinks: [sink] });
+ */
+export function slackSink(options: SlackSinkOptions): Sink {
+  if (!options.token) throw new KauditError('sinks', 'invalid_options', '[slack] a token is required');
+  if (!options.channel) throw new KauditError('sinks', 'invalid_options', '[slack] a channel is required');
+  const { token, channel } = options;
+  const apiUrl = options.apiUrl ?? process.env.SLACK_API_URL ?? 'https://slack.com/api/';
+  const timeout = options.timeout ?? 10_000;
+  const logger = quietLogger();
+
+  // A client per send, so the delivery layer's abort signal reaches the request; building one is cheap.
+  const client = (signal: AbortSignal): WebClient => {
+    const fetchWithSignal: FetchFunction = (url, init) =>
+      fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+    return new WebClient(token, {
+      slackApiUrl: apiUrl,
+      timeout,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      logger,
+      fetch: fetchWithSignal,
+    });
+  };
+
+  const post = async (web: WebClient, message: SlackMessage, threadTs?: string): Promise<Posted> => {
+    const result = await web.chat.postMessage({
+      channel,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      // Event text must never notify or fetch: no name linking, no unfurling of URLs it holds.
+      link_names: false,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return { ...(result.ts ? { ts: result.ts } : {}) };
+  };
+
+  const delivered = (posted: Posted, fallback?: string): SendResult => {
+    const ref = posted.ts ?? fallback;
+    return ref ? { status: 'delivered', ref } : { status: 'delivered' };
+  };
+
+  const rollup = async (web: WebClient, notice: AlertNotice, context: SendContext): Promise<SendResult> => {
+    const ref = context.ref;
+    // The alert never reached Slack (or its ref was lost): this roll-up becomes the alert's message.
+    if (!ref) return delivered(await post(web, alertMessage(notice.alert, context)));
+    if (!context.minimal) {
+      // Update first: it is idempotent, so a retry after a failed reply repeats nothing visible.
+      try {
+        const full = alertMessage(notice.alert);
+        await web.chat.update({ channel, ts: ref, text: full.text, blocks: full.blocks ?? [] });
+      } catch (error) {
+        const result = webApiFailure(error, context.signal);
+        if (result.status === 'rejected' && result.code !== undefined && PARENT_GONE.has(result.code)) {
+          return delivered(await post(web, alertMessage(notice.alert)));
+        }
+        return result;
+      }
+    }
+    await post(web, rollupMessage(notice.alert, context), ref);
+    return { status: 'delivered', ref };
+  };
+
+  return {
+    id: options.id ?? 'slack',
+    type: 'slack',
+    destination: () => channel,
+    async send(notice: AlertNotice, context: SendContext): Promise<SendResult> {
+      if (context.signal.aborted) return slackFailure('slack', 'aborted');
+      const web = client(context.signal);
+      try {
+        if (notice.type === 'rollup') return await rollup(web, notice, context);
+        return delivered(await post(web, formatSlackMessage(notice, context)));
+      } catch (error) {
+        return webApiFailure(error, context.signal);
+      }
+    },
+  };
+}
