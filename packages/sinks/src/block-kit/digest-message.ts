@@ -20,7 +20,8 @@ export function digestMessage(alerts: readonly Alert[], options: { minimal?: boo
   const first = alerts[0];
   if (!first) throw new RangeError('[sinks] [slack] a digest needs at least one alert');
   const rule = escapeSlackText(first.rule, 100);
-  const text = `${severityLabel(first.severity)} ${alerts.length} alerts of ${rule}: ${escapeSlackText(first.title, 200)}`;
+  const counted = `${alerts.length} alert${alerts.length === 1 ? '' : 's'} of`;
+  const text = `${severityLabel(first.severity)} ${counted} ${rule}: ${escapeSlackText(first.title, 200)}`;
   if (options.minimal) return { text };
 
   let list = '';
@@ -37,14 +38,20 @@ export function digestMessage(alerts: readonly Alert[], options: { minimal?: boo
   const lastSeen = alerts.reduce((max, a) => (a.lastSeen > max ? a.lastSeen : max), first.lastSeen);
 
   const blocks: SlackBlock[] = [
-    headerBlock(first, `${alerts.length} alerts of ${first.rule}`),
+    headerBlock(first, `${counted} ${first.rule}`),
     { type: 'section', text: { type: 'mrkdwn', text: `*${escapeSlackText(first.title, 200)}*\n${list.trimEnd()}` } },
     {
       type: 'context',
       elements: [
         { type: 'mrkdwn', text: `rule ${inlineCode(first.rule, 200)}` },
         { type: 'mrkdwn', text: `events *${events}*` },
-        { type: 'mrkdwn', text: `${escapeSlackText(firstSeen, 40)} → ${escapeSlackText(lastSeen, 40)}` },
+        {
+          type: 'mrkdwn',
+          text:
+            firstSeen === lastSeen
+              ? escapeSlackText(firstSeen, 40)
+              : `${escapeSlackText(firstSeen, 40)} → ${escapeSlackText(lastSeen, 40)}`,
+        },
       ],
     },
   ];

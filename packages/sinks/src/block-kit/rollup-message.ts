@@ -28,10 +28,10 @@ function latest(alert: Alert): string | undefined {
  * rollupMessage(alert).text; // '[HIGH] Burst of secret reads — still happening: 12 events (+7 rolled up), last 2026-…'
  */
 export function rollupMessage(alert: Alert, options: { minimal?: boolean } = {}): SlackMessage {
-  const summary = `still happening: ${alert.count} events (+${alert.suppressed} rolled up), last ${escapeSlackText(alert.lastSeen, 40)}`;
-  const text = `${severityLabel(alert.severity)} ${escapeSlackText(alert.title, 200)} — ${summary}`;
+  const counts = `${alert.count} events (+${alert.suppressed} rolled up), last ${escapeSlackText(alert.lastSeen, 40)}`;
+  const text = `${severityLabel(alert.severity)} ${escapeSlackText(alert.title, 200)} — still happening: ${counts}`;
   if (options.minimal) return { text };
-  const lines = [`:repeat: *Still happening* — ${escapeSlackText(alert.title, 200)}`, summary];
+  const lines = [`:repeat: *Still happening* — ${escapeSlackText(alert.title, 200)}`, counts];
   const event = latest(alert);
   if (event) lines.push(event);
   const blocks: SlackBlock[] = [

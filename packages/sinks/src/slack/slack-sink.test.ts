@@ -2,6 +2,7 @@ import type { AlertNotice, SendContext } from '@kaudit/core';
 import { startSlackTestServer, type SlackTestServer } from '@kaudit/sinks/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testAlert } from '../block-kit/test-alert.js';
+import { hostileAlert } from '../block-kit/test-hostile-alert.js';
 import { slackSink } from './slack-sink.js';
 
 const CHANNEL = 'C-ALERTS';
@@ -32,6 +33,21 @@ describe('slackSink', () => {
     expect(message!.blocks?.[0]).toMatchObject({ type: 'header' });
     expect(message!.params).toMatchObject({ link_names: 'false', unfurl_links: 'false', unfurl_media: 'false' });
     expect(message!.params).not.toHaveProperty('token');
+  });
+
+  it('a hostile alert, its roll-up and a digest of it are accepted by Slack, escaped', async () => {
+    const s = sink();
+    const hostile = hostileAlert();
+    const first = await s.send({ type: 'alert', alert: hostile }, context());
+    expect(first.status).toBe('delivered');
+    const ref = (first as { ref: string }).ref;
+    expect(await s.send({ type: 'rollup', alert: hostile }, context({ ref }))).toEqual({ status: 'delivered', ref });
+    expect((await s.send({ type: 'digest', alert: hostile, digest: [hostile, hostile] }, context())).status).toBe(
+      'delivered',
+    );
+    const received = JSON.stringify([slack.messages(CHANNEL), slack.replies(ref), slack.updates]);
+    expect(received).not.toMatch(/<[!@#]|<https/);
+    expect(slack.calls.every((call) => call.status === 200 && call.error === undefined)).toBe(true);
   });
 
   it('names the channel as its destination', () => {
