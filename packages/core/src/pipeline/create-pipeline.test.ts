@@ -5,6 +5,7 @@ import { auditEvent } from '../testing/audit-event-builder.js';
 import { parseRuleSet } from '../rules/load-rule-files.js';
 import { compileRuleSet } from '../rules/compile-rule-set.js';
 import type { RuleFile } from '../rules/rule-file.js';
+import { memoryDeadLetters } from '../delivery/dead-letter.js';
 import { createPipeline } from './create-pipeline.js';
 
 const ruleFile: RuleFile = {
@@ -100,7 +101,7 @@ describe('createPipeline', () => {
       rejectedByReason: { 'kind is 0, expected "Event"': 1 },
       alerts: 2,
       matches: { 'secret-created': 1, 'pod-with-env': 1 },
-      deliveries: { recorder: { delivered: 2, retry: 0, rejected: 0, failed: 0 } },
+      deliveries: { recorder: { alerts: 2, delivered: 2, retried: 0, deadLettered: 0, queued: 0 } },
     });
     expect(pipeline.stats.redacted).toBeGreaterThanOrEqual(2);
   });
@@ -121,10 +122,21 @@ describe('createPipeline', () => {
       type: 'test',
       send: () => Promise.reject(new Error('boom')),
     };
-    const pipeline = createPipeline({ rules, sinks: [failing, good], tick: false });
+    const dead = memoryDeadLetters();
+    const pipeline = createPipeline({
+      rules,
+      sinks: [failing, good],
+      tick: false,
+      delivery: { deadLetter: dead, rate: { perSecond: 100, burst: 10 } },
+    });
     pipeline.pushBody(JSON.stringify(eventList()));
     await pipeline.end();
     expect(good.received).toHaveLength(2);
-    expect(pipeline.stats.deliveries.broken).toMatchObject({ failed: 2 });
+    // A throwing sink is a bug, not an outage: one minimal try each, then the dead letters.
+    expect(pipeline.stats.deliveries.broken).toMatchObject({ alerts: 2, deadLettered: 2, rejectedPayload: 4 });
+    expect(dead.entries.map((e) => [e.sink, e.code, e.notice.alert.rule])).toEqual([
+      ['broken', 'sink_error', 'secret-created'],
+      ['broken', 'sink_error', 'pod-with-env'],
+    ]);
   });
 });
