@@ -204,6 +204,8 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
   let failures: (SlackTestFailure & { left: number })[] = [];
   let delay = { ms: 0, left: 0 };
   let sequence = 0;
+  // Delayed answers, released when the server stops so no timer outlives it.
+  const waiting = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const webhooks = new Map<string, string>();
   const webhookPaths = new Map<string, string>();
 
@@ -369,7 +371,10 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
     }
     if (delay.left > 0) {
       delay.left--;
-      await new Promise((resolve) => setTimeout(resolve, delay.ms));
+      await new Promise<void>((resolve) => {
+        const pending = { timer: setTimeout(() => (waiting.delete(pending), resolve()), delay.ms), resolve };
+        waiting.add(pending);
+      });
     }
     if (response.destroyed) return;
     response.writeHead(answer.status, {
@@ -402,6 +407,11 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
     const current = server;
     if (!current) return;
     server = undefined;
+    for (const pending of waiting) {
+      clearTimeout(pending.timer);
+      pending.resolve();
+    }
+    waiting.clear();
     const closed = new Promise<void>((resolve) => current.close(() => resolve()));
     current.closeAllConnections();
     await closed;
