@@ -3,8 +3,11 @@ export { consoleSink, type ConsoleSinkOptions } from './console-sink.js';
 export { formatAlertPretty, type PrettyOptions } from './format-alert-pretty.js';
 export { terminalSafe } from './terminal-text.js';
 export { slackSink, type SlackSinkOptions } from './slack/slack-sink.js';
+export { slackWebhookSink, type SlackWebhookSinkOptions } from './webhook/slack-webhook-sink.js';
 export {
   slackErrorClass,
+  knownSlackErrorClass,
+  httpStatusClass,
   slackFailure,
   retryAfterMs,
   type SlackErrorClass,

@@ -67,9 +67,14 @@ const CONFIG = new Set([
  * slackErrorClass('msg_too_long');      // 'payload'
  */
 export function slackErrorClass(code: string): SlackErrorClass {
+  return knownSlackErrorClass(code) ?? 'payload';
+}
+
+/** The class of a code known as transient or configuration; `undefined` for any other code. */
+export function knownSlackErrorClass(code: string): SlackErrorClass | undefined {
   if (RETRY.has(code)) return 'retry';
   if (CONFIG.has(code)) return 'config';
-  return 'payload';
+  return undefined;
 }
 
 /** Which HTTP statuses say what, when Slack (or a proxy in front of it) answers without an error code. */

@@ -50,6 +50,14 @@ describe('slackSink', () => {
     expect(slack.calls.every((call) => call.status === 200 && call.error === undefined)).toBe(true);
   });
 
+  it('posts a digest without returning a ref, so no roll-up rewrites it into one alert', async () => {
+    const other = testAlert({ id: 'alert-2', key: { 'user.username': 'eve' } });
+    expect(await sink().send({ type: 'digest', alert: testAlert(), digest: [testAlert(), other] }, context())).toEqual({
+      status: 'delivered',
+    });
+    expect(slack.messages(CHANNEL).map((m) => m.text)).toEqual(['[HIGH] 2 alerts of exec-into-pod: Exec into a pod']);
+  });
+
   it('names the channel as its destination', () => {
     expect(sink().destination?.(alertNotice())).toBe(CHANNEL);
   });

@@ -33,7 +33,8 @@ interface Posted {
  * Sends alerts to a Slack channel through the Web API (`chat.postMessage`), one message per new alert.
  * Roll-ups of suppressed occurrences update that message's count in place (`chat.update`) and go as a
  * reply in its thread, so a flood of repeats is one message with a thread. The message `ts` is the
- * alert's `ref`. The SDK's own retries and rate-limit queueing are off: every outcome is classified
+ * alert's `ref` (a digest, standing for many alerts, returns none: their later roll-ups start their own
+ * messages). The SDK's own retries and rate-limit queueing are off: every outcome is classified
  * into a SendResult (`retry` with `after` from `Retry-After`, `rejected` `config` or `payload`) and the
  * delivery layer decides.
  *
@@ -112,7 +113,9 @@ export function slackSink(options: SlackSinkOptions): Sink {
       const web = client(context.signal);
       try {
         if (notice.type === 'rollup') return await rollup(web, notice, context);
-        return delivered(await post(web, formatSlackMessage(notice, context)));
+        const posted = await post(web, formatSlackMessage(notice, context));
+        // A digest's message stands for many alerts: never update it into one of them, nor thread under it.
+        return notice.type === 'digest' ? { status: 'delivered' } : delivered(posted);
       } catch (error) {
         return webApiFailure(error, context.signal);
       }
