@@ -4,6 +4,7 @@ export { formatAlertPretty, type PrettyOptions } from './format-alert-pretty.js'
 export { terminalSafe } from './terminal-text.js';
 export { slackSink, type SlackSinkOptions } from './slack/slack-sink.js';
 export { slackWebhookSink, type SlackWebhookSinkOptions } from './webhook/slack-webhook-sink.js';
+export { fileSink, type FileSinkOptions } from './file/file-sink.js';
 export {
   slackErrorClass,
   knownSlackErrorClass,
