@@ -60,6 +60,17 @@ export {
 } from './delivery/create-delivery.js';
 export { compileRoutes, type Route, type Router } from './delivery/routes.js';
 export {
+  KAUDIT_CONFIG_SCHEMA,
+  validateKauditConfig,
+  deliveryOptionsFromConfig,
+  durationMs,
+  type KauditConfig,
+  type SinkConfig,
+  type DeliveryConfig,
+  type DurationSetting,
+  type ValidateConfigOptions,
+} from './delivery/delivery-config.js';
+export {
   deadLetterFile,
   memoryDeadLetters,
   type DeadLetterEntry,

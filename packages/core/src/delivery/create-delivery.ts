@@ -348,9 +348,9 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         count(state.stats, name, 'digests');
         count(state.stats, name, 'digested', alertsOf(notice).length);
       } else count(state.stats, name, 'rollups');
-      // Digested alerts get no ref: a roll-up must not rewrite the digest message as if it were theirs.
-      if (decision.ref !== undefined && notice.type !== 'digest' && !state.refs.has(notice.alert.id))
-        state.refs.set(notice.alert.id, decision.ref);
+      // The newest ref wins (a webhook sink keeps the count it last posted there). Digested alerts get
+      // none: a roll-up must not rewrite the digest message as if it were theirs.
+      if (decision.ref !== undefined && notice.type !== 'digest') state.refs.set(notice.alert.id, decision.ref);
       if (!queue.health.healthy) {
         queue.health = { healthy: true };
         emit({ type: 'healthy', sink: state.sink.id, destination: name });
