@@ -1,6 +1,6 @@
 import type { AlertNotice, SendContext } from '@kaudit/core';
 import { startSlackTestServer, type SlackTestServer } from '@kaudit/sinks/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testAlert } from '../block-kit/test-alert.js';
 import { hostileAlert } from '../block-kit/test-hostile-alert.js';
 import { slackSink } from './slack-sink.js';
@@ -208,6 +208,15 @@ describe('slackSink', () => {
     expect(slack.replies(ref)).toHaveLength(0);
     expect(await s.send(rollup, context({ ref }))).toEqual({ status: 'delivered', ref });
     expect(slack.replies(ref)).toHaveLength(1);
+  });
+
+  it('answers aborted when the delivery layer aborts a call in flight', async () => {
+    slack.slow(60_000, 1);
+    const controller = new AbortController();
+    const pending = sink().send(alertNotice(), context({ signal: controller.signal }));
+    await vi.waitFor(() => expect(slack.calls).toHaveLength(1));
+    controller.abort();
+    expect(await pending).toMatchObject({ status: 'retry', code: 'aborted', reason: '[sinks] [slack] aborted' });
   });
 
   it('answers aborted without calling Slack when the attempt is already aborted', async () => {

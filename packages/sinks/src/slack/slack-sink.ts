@@ -4,6 +4,7 @@ import { alertMessage } from '../block-kit/alert-message.js';
 import { formatSlackMessage } from '../block-kit/format-slack-message.js';
 import { rollupMessage } from '../block-kit/rollup-message.js';
 import type { SlackMessage } from '../block-kit/slack-message.js';
+import { linkedFetch } from './linked-fetch.js';
 import { quietLogger } from './quiet-logger.js';
 import { slackFailure } from './slack-error-class.js';
 import { webApiFailure } from './web-api-failure.js';
@@ -51,18 +52,15 @@ export function slackSink(options: SlackSinkOptions): Sink {
   const logger = quietLogger();
 
   // A client per send, so the delivery layer's abort signal reaches the request; building one is cheap.
-  const client = (signal: AbortSignal): WebClient => {
-    const fetchWithSignal: FetchFunction = (url, init) =>
-      fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
-    return new WebClient(token, {
+  const client = (fetch: FetchFunction): WebClient =>
+    new WebClient(token, {
       slackApiUrl: apiUrl,
       timeout,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       logger,
-      fetch: fetchWithSignal,
+      fetch,
     });
-  };
 
   const post = async (web: WebClient, message: SlackMessage, threadTs?: string): Promise<Posted> => {
     const result = await web.chat.postMessage({
@@ -110,7 +108,8 @@ export function slackSink(options: SlackSinkOptions): Sink {
     destination: () => channel,
     async send(notice: AlertNotice, context: SendContext): Promise<SendResult> {
       if (context.signal.aborted) return slackFailure('slack', 'aborted');
-      const web = client(context.signal);
+      const linked = linkedFetch(context.signal);
+      const web = client(linked.fetch);
       try {
         if (notice.type === 'rollup') return await rollup(web, notice, context);
         const posted = await post(web, formatSlackMessage(notice, context));
@@ -118,6 +117,8 @@ export function slackSink(options: SlackSinkOptions): Sink {
         return notice.type === 'digest' ? { status: 'delivered' } : delivered(posted);
       } catch (error) {
         return webApiFailure(error, context.signal);
+      } finally {
+        linked.release();
       }
     },
   };

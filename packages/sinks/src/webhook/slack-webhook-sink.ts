@@ -1,6 +1,7 @@
 import { KauditError, type AlertNotice, type SendContext, type SendResult, type Sink } from '@kaudit/core';
-import { IncomingWebhook, type FetchFunction } from '@slack/webhook';
+import { IncomingWebhook } from '@slack/webhook';
 import { formatSlackMessage } from '../block-kit/format-slack-message.js';
+import { linkedFetch } from '../slack/linked-fetch.js';
 import { retryAfterMs, slackFailure } from '../slack/slack-error-class.js';
 import { webhookFailure } from './webhook-failure.js';
 
@@ -62,15 +63,10 @@ export function slackWebhookSink(options: SlackWebhookSinkOptions): Sink {
       }
       // The client's errors carry no headers: keep Retry-After from the response as it passes by.
       let retryAfter: number | undefined;
-      const fetchCapturing: FetchFunction = async (target, init) => {
-        const response = await fetch(target, {
-          ...init,
-          signal: init?.signal ? AbortSignal.any([init.signal, context.signal]) : context.signal,
-        });
+      const linked = linkedFetch(context.signal, (response) => {
         retryAfter = retryAfterMs(response.headers.get('retry-after'));
-        return response;
-      };
-      const hook = new IncomingWebhook(url, { fetch: fetchCapturing, timeout, retryConfig: { retries: 0 } });
+      });
+      const hook = new IncomingWebhook(url, { fetch: linked.fetch, timeout, retryConfig: { retries: 0 } });
       // A roll-up with no message posted for its alert yet stands in for the alert.
       const message = formatSlackMessage(
         notice.type === 'rollup' && lastPosted === 0 ? { type: 'alert', alert: notice.alert } : notice,
@@ -86,6 +82,8 @@ export function slackWebhookSink(options: SlackWebhookSinkOptions): Sink {
         });
       } catch (error) {
         return webhookFailure(error, retryAfter, context.signal);
+      } finally {
+        linked.release();
       }
       return notice.type === 'digest'
         ? { status: 'delivered' }
