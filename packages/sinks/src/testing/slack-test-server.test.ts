@@ -163,7 +163,8 @@ describe('startSlackTestServer: Web API', () => {
     expect((await post('C1')).status).toBe(200);
     expect((await post('C1')).status).toBe(429);
     expect(server.rateLimited).toBe(2);
-    expect(server.messages('C1').map((m) => m.at)).toEqual([1_000_000, 1_000_000, 1_001_000]);
+    expect(server.acceptedAt('C1')).toEqual([1_000_000, 1_000_000, 1_001_000]);
+    expect(server.acceptedAt()).toEqual([1_000_000, 1_000_000, 1_000_000, 1_001_000]);
   });
 
   it('injects failures per channel and method, for the next N calls', async () => {

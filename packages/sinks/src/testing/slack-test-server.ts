@@ -82,6 +82,8 @@ export interface SlackTestServer {
   messages(channel?: string): ReceivedMessage[];
   /** Replies in the thread of `threadTs`, in order. */
   replies(threadTs: string): ReceivedMessage[];
+  /** Clock times at which messages (posts, replies, webhook posts) were accepted, of one channel or of all. */
+  acceptedAt(channel?: string): number[];
   /** Accepted `chat.update` calls, in order. */
   readonly updates: readonly ReceivedUpdate[];
   /** Every answered call (accepted or refused), in order. */
@@ -437,6 +439,7 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
     messages: (channel) =>
       messages.filter((m) => m.threadTs === undefined && (channel === undefined || m.channel === channel)),
     replies: (threadTs) => messages.filter((m) => m.threadTs === threadTs),
+    acceptedAt: (channel) => messages.filter((m) => channel === undefined || m.channel === channel).map((m) => m.at),
     get updates() {
       return updates;
     },
