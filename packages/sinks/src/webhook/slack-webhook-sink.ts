@@ -22,7 +22,7 @@ export interface SlackWebhookSinkOptions {
    * What to do with roll-ups, which a webhook can neither thread nor update: `doubling` (default) posts
    * a short "still happening" message each time the alert's count has at least doubled since the last
    * message (so a flood of N repeats costs about log2(N) messages), `all` posts one per roll-up,
-   * `none` posts none.
+   * `none` posts none. A roll-up of an alert whose own message never went out is posted as the alert.
    */
   rollups?: 'doubling' | 'all' | 'none';
 }
@@ -54,10 +54,10 @@ export function slackWebhookSink(options: SlackWebhookSinkOptions): Sink {
     destination: () => destination,
     async send(notice: AlertNotice, context: SendContext): Promise<SendResult> {
       if (context.signal.aborted) return slackFailure('slack-webhook', 'aborted');
-      const lastPosted = Number(context.ref ?? 0);
-      if (notice.type === 'rollup') {
-        if (rollups === 'none') return { status: 'delivered', ...(context.ref ? { ref: context.ref } : {}) };
-        if (rollups === 'doubling' && lastPosted > 0 && notice.alert.count < 2 * lastPosted) {
+      // The count last posted for this alert; 0 when nothing was (an unreadable ref counts as nothing).
+      const lastPosted = Number(context.ref) || 0;
+      if (notice.type === 'rollup' && lastPosted > 0) {
+        if (rollups === 'none' || (rollups === 'doubling' && notice.alert.count < 2 * lastPosted)) {
           return { status: 'delivered', ref: String(lastPosted) };
         }
       }
