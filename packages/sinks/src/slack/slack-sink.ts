@@ -76,10 +76,8 @@ export function slackSink(options: SlackSinkOptions): Sink {
     return { ...(result.ts ? { ts: result.ts } : {}) };
   };
 
-  const delivered = (posted: Posted, fallback?: string): SendResult => {
-    const ref = posted.ts ?? fallback;
-    return ref ? { status: 'delivered', ref } : { status: 'delivered' };
-  };
+  const delivered = (posted: Posted): SendResult =>
+    posted.ts ? { status: 'delivered', ref: posted.ts } : { status: 'delivered' };
 
   const rollup = async (web: WebClient, notice: AlertNotice, context: SendContext): Promise<SendResult> => {
     const ref = context.ref;

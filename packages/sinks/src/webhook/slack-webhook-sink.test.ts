@@ -64,6 +64,9 @@ describe('slackWebhookSink', () => {
       ref: '3',
     });
     expect(slack.messages()).toHaveLength(2);
+    // Even with none, an alert whose message never went out gets one.
+    expect(await sink({ rollups: 'none' }).send(rollup(5), context())).toEqual({ status: 'delivered', ref: '5' });
+    expect(slack.messages()).toHaveLength(3);
   });
 
   it('posts a roll-up whose alert was never posted as the alert', async () => {
