@@ -55,7 +55,8 @@ export function alertMessage(alert: Alert, options: { minimal?: boolean } = {}):
     return { text: `${alertFallback(alert, MINIMAL_MAX)} (${escapeSlackText(alert.rule, 100)}, count ${alert.count})` };
   }
   const blocks: SlackBlock[] = [headerBlock(alert, alert.title)];
-  if (alert.message) {
+  // Slack refuses a section whose text is only whitespace.
+  if (alert.message.trim()) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeSlackText(alert.message, MESSAGE_MAX) } });
   }
   blocks.push({ type: 'section', fields: alertFields(alert) }, contextBlock(alert));
