@@ -55,10 +55,9 @@ export function alertMessage(alert: Alert, options: { minimal?: boolean } = {}):
     return { text: `${alertFallback(alert, MINIMAL_MAX)} (${escapeSlackText(alert.rule, 100)}, count ${alert.count})` };
   }
   const blocks: SlackBlock[] = [headerBlock(alert, alert.title)];
-  // Slack refuses a section whose text is only whitespace.
-  if (alert.message.trim()) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: escapeSlackText(alert.message, MESSAGE_MAX) } });
-  }
+  const message = escapeSlackText(alert.message, MESSAGE_MAX);
+  // Slack refuses a section whose text is only whitespace (control characters become spaces).
+  if (message.trim()) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: message } });
   blocks.push({ type: 'section', fields: alertFields(alert) }, contextBlock(alert));
   return { text: alertFallback(alert), blocks };
 }
