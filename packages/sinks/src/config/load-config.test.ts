@@ -34,6 +34,7 @@ describe('config files', () => {
           { id: 'oncall', type: 'slack', options: { token: '${SLACK_TOKEN}', channel: 'C-ONCALL' } },
           { id: 'feed', type: 'slack-webhook', options: { url: '${FEED_HOOK}', channel: '#sec-feed' } },
           { id: 'out', type: 'console', options: { format: 'json', stream: 'stderr' } },
+          { id: 'archive', type: 'file', options: { path: join(dir, 'alerts.jsonl'), maxFiles: 2 } },
         ],
         routes: [{ minSeverity: 'critical', sinks: ['oncall'] }, { sinks: ['feed'] }],
         delivery: { rate: { perSecond: 1, burst: 3 }, retry: { maxAge: '10m' } },
@@ -48,6 +49,7 @@ describe('config files', () => {
       ['oncall', 'slack'],
       ['feed', 'slack-webhook'],
       ['out', 'console'],
+      ['archive', 'file'],
     ]);
     const alert = { type: 'alert' as const, alert: {} as never };
     expect(sinks[0]!.destination?.(alert)).toBe('C-ONCALL');

@@ -1,5 +1,6 @@
 import type { Sink } from '@kaudit/core';
 import { consoleSink } from '../console-sink.js';
+import { fileSink } from '../file/file-sink.js';
 import { slackSink } from '../slack/slack-sink.js';
 import { slackWebhookSink } from '../webhook/slack-webhook-sink.js';
 
@@ -14,7 +15,7 @@ export interface SinkType {
 const timeout = { type: 'integer', minimum: 1 };
 
 /**
- * The sink types config files may name: `console`, `slack` (Web API), `slack-webhook`. Pass your own
+ * The sink types config files may name: `console`, `slack` (Web API), `slack-webhook`, `file`. Pass your own
  * map to {@link createSinks} to add types.
  */
 export const SINK_TYPES: Readonly<Record<string, SinkType>> = {
@@ -76,6 +77,25 @@ export const SINK_TYPES: Readonly<Record<string, SinkType>> = {
         ...(o.channel !== undefined ? { channel: o.channel as string } : {}),
         ...(o.timeout !== undefined ? { timeout: o.timeout as number } : {}),
         ...(o.rollups !== undefined ? { rollups: o.rollups as 'doubling' | 'all' | 'none' } : {}),
+      }),
+  },
+  file: {
+    optionsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        path: { type: 'string', minLength: 1 },
+        maxBytes: { type: 'integer', minimum: 1 },
+        maxFiles: { type: 'integer', minimum: 0 },
+      },
+    },
+    create: (id, o) =>
+      fileSink({
+        id,
+        path: o.path as string,
+        ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes as number } : {}),
+        ...(o.maxFiles !== undefined ? { maxFiles: o.maxFiles as number } : {}),
       }),
   },
 };
