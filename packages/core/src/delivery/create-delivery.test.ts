@@ -476,4 +476,38 @@ describe('createDelivery', () => {
       expect(s.deadLettered).toBeGreaterThan(0);
     }
   });
+  it('reports a dead letter it could not write, and a throwing onEvent changes nothing', async () => {
+    const clock = createManualClock();
+    const sink = scriptedSink('s', clock.now, () => ({ status: 'rejected', kind: 'config', reason: 'invalid_auth' }));
+    const seen: string[] = [];
+    const delivery = createDelivery({
+      sinks: [sink],
+      clock,
+      deadLetter: { write: () => Promise.reject(new Error('disk full')) },
+      onEvent: (e) => {
+        seen.push(e.type);
+        throw new Error('logger broke');
+      },
+    });
+    delivery.push(alert('a'));
+    delivery.push(alert('b', 'r2'));
+    await clock.runAll();
+    await delivery.drain();
+    expect(seen).toEqual(['unhealthy', 'dead-lettered', 'dead-lettered', 'dead-letter-failed', 'dead-letter-failed']);
+    expect(delivery.stats.s).toMatchObject({ alerts: 2, deadLettered: 2, queued: 0 });
+  });
+
+  it('dead-letters past maxQueued instead of growing without bound', async () => {
+    const { clock, delivery, dead } = setup(() => new Promise<SendResult>(() => undefined), {
+      maxQueued: 3,
+      digest: false,
+    });
+    for (let i = 0; i < 5; i++) delivery.push(alert(`a${i}`, `r${i}`));
+    await clock.advance(0);
+    expect(dead.entries.map((e) => [e.notice.alert.id, e.code, e.attempts])).toEqual([
+      ['a3', 'queue_full', 0],
+      ['a4', 'queue_full', 0],
+    ]);
+    expect(delivery.stats.s).toMatchObject({ alerts: 5, deadLettered: 2, queued: 3 });
+  });
 });
