@@ -225,9 +225,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       notice,
     };
     emit({ type: 'dead-lettered', entry: record });
-    if (options.deadLetter) {
-      const write = options.deadLetter
-        .write(record)
+    const writer = options.deadLetter;
+    if (writer) {
+      // Through a promise so a writer that throws synchronously is reported like one that rejects.
+      const write = Promise.resolve()
+        .then(() => writer.write(record))
         .catch((error: unknown) => emit({ type: 'dead-letter-failed', entry: record, error }));
       writes.add(write);
       void write.finally(() => writes.delete(write));
@@ -244,9 +246,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   };
 
   const deadLetterAll = (state: SinkState, queue: DestinationQueue, reason: string, code: string | undefined): void => {
-    for (const entry of [...queue.entries]) {
+    const entries = queue.entries.splice(0);
+    count(state.stats, queue.name, 'queued', -entries.length);
+    for (const entry of entries) {
       deadLetter(state, queue, entry, reason, code);
-      removeHead(state, queue, entry);
+      release(state, entry.notice);
     }
   };
 
