@@ -6,6 +6,7 @@ import { parseRuleSet } from '../rules/load-rule-files.js';
 import { compileRuleSet } from '../rules/compile-rule-set.js';
 import type { RuleFile } from '../rules/rule-file.js';
 import { memoryDeadLetters } from '../delivery/dead-letter.js';
+import { createManualClock } from '../delivery/manual-clock.js';
 import { createPipeline } from './create-pipeline.js';
 
 const ruleFile: RuleFile = {
@@ -138,5 +139,28 @@ describe('createPipeline', () => {
       ['broken', 'sink_error', 'secret-created'],
       ['broken', 'sink_error', 'pod-with-env'],
     ]);
+  });
+  it('delivers at 1 message/s per destination by default (virtual time), and end() waits for it', async () => {
+    const clock = createManualClock();
+    const times: number[] = [];
+    const sink: Sink = {
+      id: 'timed',
+      type: 'test',
+      async send() {
+        times.push(clock.now());
+        return { status: 'delivered' };
+      },
+    };
+    const pipeline = createPipeline({ rules, sinks: [sink], tick: false, delivery: { clock } });
+    for (let i = 0; i < 3; i++) pipeline.pushBody(JSON.stringify(eventList()));
+    let ended = false;
+    const end = pipeline.end().then(() => (ended = true));
+    await clock.advance(2999);
+    expect(ended).toBe(false);
+    await clock.runAll();
+    await end;
+    // Burst of 3, then one per second.
+    expect(times).toEqual([0, 0, 0, 1000, 2000, 3000]);
+    expect(pipeline.delivery.stats.timed).toMatchObject({ alerts: 6, delivered: 6, queued: 0 });
   });
 });
