@@ -2,6 +2,7 @@ import { createPipeline } from '@kaudit/core';
 import { startSlackTestServer } from '@kaudit/sinks/testing';
 import { describe, expect, it } from 'vitest';
 import { slackSink } from './slack/slack-sink.js';
+import { slackWebhookSink } from './webhook/slack-webhook-sink.js';
 import { repeatedPatch, testRules } from './test-delivery-kit.js';
 
 const CHANNEL = 'C-SEC-FEED';
@@ -41,6 +42,31 @@ describe('delivery end to end: a suppressed alert repeated 50 times', () => {
       expect(stats.rollups + stats.coalesced).toBe(50);
       expect(thread).toHaveLength(stats.rollups);
       expect(stats.rollups).toBeLessThanOrEqual(2);
+    } finally {
+      await slack.close();
+    }
+  });
+});
+
+describe('delivery end to end: roll-ups through an incoming webhook', () => {
+  it('turns 50 repeats into the alert plus one "still happening" message reading 51', async () => {
+    const slack = await startSlackTestServer();
+    try {
+      const sink = slackWebhookSink({ url: slack.webhookUrl('C-HOOK'), channel: '#sec-hook' });
+      const pipeline = createPipeline({
+        rules: testRules(),
+        sinks: [sink],
+        tick: false,
+        delivery: { rate: { perSecond: 50 } },
+      });
+      // A webhook cannot thread: the 50 roll-ups coalesce behind the alert into one short follow-up.
+      for (let n = 0; n <= 50; n++) pipeline.push(repeatedPatch(n));
+      await pipeline.end();
+      const stats = pipeline.stats.deliveries['slack-webhook']!;
+      expect(stats).toMatchObject({ alerts: 1, delivered: 1, deadLettered: 0, rollupsDeadLettered: 0 });
+      const texts = slack.messages('C-HOOK').map((m) => m.text ?? '');
+      expect(texts).toHaveLength(2);
+      expect(texts[1]).toContain('51 events (+50 rolled up)');
     } finally {
       await slack.close();
     }
