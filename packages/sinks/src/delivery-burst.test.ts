@@ -88,3 +88,42 @@ describe('delivery end to end: a burst of 300 alerts for one Slack channel', () 
     }
   });
 });
+
+describe("delivery end to end: one channel's 429", () => {
+  it('pauses only that channel while another keeps posting', async () => {
+    const slack = await startSlackTestServer({ rateLimit: RATE });
+    try {
+      slack.fail({ status: 429, retryAfter: 3, channel: 'C-PAUSED', method: 'chat.postMessage', times: 1 });
+      const sinks = ['C-PAUSED', 'C-FLOWING'].map((channel) =>
+        slackSink({ id: channel, token: slack.token, channel, apiUrl: slack.apiUrl }),
+      );
+      const pipeline = createPipeline({
+        rules: testRules(),
+        sinks,
+        routes: [
+          { rules: ['exec-into-pod'], sinks: ['C-PAUSED'] },
+          { rules: ['secret-read'], sinks: ['C-FLOWING'] },
+        ],
+        tick: false,
+        delivery: { rate: RATE, digest: false },
+      });
+      for (let i = 0; i < 16; i++) pipeline.push(alertingEvent(i % 2 === 0 ? 'exec' : 'secret', i));
+      await pipeline.end();
+
+      const paused = slack.calls.filter((c) => c.channel === 'C-PAUSED');
+      const flowing = slack.messages('C-FLOWING');
+      expect(paused[0]).toMatchObject({ status: 429 });
+      expect(paused[1]!.at - paused[0]!.at).toBeGreaterThanOrEqual(3000);
+      // All 8 alerts of the other channel were posted while the first one waited out its Retry-After.
+      expect(flowing).toHaveLength(8);
+      expect(flowing.every((m) => m.at < paused[1]!.at)).toBe(true);
+      expect(slack.messages('C-PAUSED')).toHaveLength(8);
+      // (The server's own limiter may add a 429 of its own when local HTTP bunches two calls up.)
+      const refused = (channel: string) => slack.calls.filter((c) => c.channel === channel && c.status === 429).length;
+      expect(pipeline.stats.deliveries['C-PAUSED']).toMatchObject({ delivered: 8, rateLimited: refused('C-PAUSED') });
+      expect(pipeline.stats.deliveries['C-FLOWING']).toMatchObject({ delivered: 8, rateLimited: refused('C-FLOWING') });
+    } finally {
+      await slack.close();
+    }
+  });
+});

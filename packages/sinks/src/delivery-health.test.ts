@@ -110,4 +110,17 @@ describe('delivery end to end: configuration faults', () => {
     expect(lines.every((l) => l.sink === 'oncall' && l.code === 'channel_not_found')).toBe(true);
     expect(lines.reduce((n, l) => n + (l.notice.digest?.length ?? 1), 0)).toBe(10);
   });
+  it('a refused payload is sent once more, minimal, and delivered', async () => {
+    slack.fail({ error: 'invalid_blocks', channel: 'C-FEED', method: 'chat.postMessage', times: 1 });
+    const sink = slackSink({ token: slack.token, channel: 'C-FEED', apiUrl: slack.apiUrl });
+    const pipeline = createPipeline({ rules: testRules(), sinks: [sink], tick: false, delivery: { rate: RATE } });
+    pipeline.push(alertingEvent('exec', 1));
+    await pipeline.end();
+    const [message] = slack.messages('C-FEED');
+    expect(slack.calls.map((c) => c.error ?? 'ok')).toEqual(['invalid_blocks', 'ok']);
+    expect(message!.blocks).toBeUndefined();
+    expect(message!.text).toContain('Exec into a pod');
+    expect(pipeline.stats.deliveries.slack).toMatchObject({ delivered: 1, rejectedPayload: 1, deadLettered: 0 });
+    expect(pipeline.delivery.health().healthy).toBe(true);
+  });
 });
