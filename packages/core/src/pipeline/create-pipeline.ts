@@ -18,7 +18,10 @@ export interface PipelineOptions {
   rules: CompiledRuleSet | (() => CompiledRuleSet);
   /** Where alerts go. Default: none (read `notices$`). */
   sinks?: readonly Sink[];
-  /** Which alerts go to which sinks (see `compileRoutes`). Default: every alert to every sink. */
+  /**
+   * Which alerts go to which sinks (see `compileRoutes`). Default: every alert to every sink. Routes
+   * naming unknown sinks, or two sinks with one id, throw `invalid_config`.
+   */
   routes?: readonly Route[];
   /**
    * The delivery layer: rate limit per destination, retries, digests, dead letters, clock, events
@@ -123,7 +126,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     sinks: options.sinks ?? [],
     ...(options.routes ? { routes: options.routes } : {}),
   });
-  // A failing stream must not leave notices undelivered: delivery only ever sees values.
+  // `end()` reports a stream error; delivery only takes the values.
   notices$.subscribe({ next: (notice) => delivery.push(notice), error: () => undefined });
   stats.deliveries = delivery.stats;
 
