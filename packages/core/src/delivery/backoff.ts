@@ -2,7 +2,11 @@
 export interface RetryPolicy {
   /** Attempts per notice at most, rate-limited ones not counted. Default 10. */
   maxAttempts: number;
-  /** How long (ms) one notice may be retried, from its first attempt, rate limits included. Default 15 minutes. */
+  /**
+   * How long (ms) a notice may stay undelivered, from when it was queued. Checked when an attempt fails,
+   * so every notice is tried at least once; during a long outage the backlog then drains to the dead
+   * letters one attempt each instead of retrying each for the full age. Default 15 minutes.
+   */
   maxAge: number;
   /** First backoff ceiling (ms); it doubles per attempt. Default 1 s. */
   baseDelay: number;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY } from './backoff.js';
 import { classify } from './classify.js';
 
-const state = { attempts: 1, firstAttempt: 0, now: 0, minimal: false };
+const state = { attempts: 1, queued: 0, now: 0, minimal: false };
 const half = () => 0.5;
 
 describe('classify', () => {

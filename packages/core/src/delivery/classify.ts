@@ -16,8 +16,8 @@ export type Decision =
 export interface AttemptState {
   /** Attempts made, this one included, rate-limited ones not counted. */
   attempts: number;
-  /** Time of the first attempt (ms). */
-  firstAttempt: number;
+  /** When the notice was queued (ms): its age bounds the retrying. */
+  queued: number;
   now: number;
   /** Already re-sent minimal after a payload rejection. */
   minimal: boolean;
@@ -35,7 +35,7 @@ export function isRateLimit(result: Extract<SendResult, { status: 'retry' }>): b
  * minimal re-render and health are decided, so every sink behaves alike.
  *
  * @example
- * classify({ status: 'retry', reason: 'HTTP 503' }, { attempts: 1, firstAttempt: 0, now: 0, minimal: false }, DEFAULT_RETRY, Math.random)
+ * classify({ status: 'retry', reason: 'HTTP 503' }, { attempts: 1, queued: 0, now: 0, minimal: false }, DEFAULT_RETRY, Math.random)
  * // { action: 'retry', delay: 0..1000, rateLimited: false, ... }
  */
 export function classify(result: SendResult, state: AttemptState, policy: RetryPolicy, random: () => number): Decision {
@@ -63,11 +63,11 @@ export function classify(result: SendResult, state: AttemptState, policy: RetryP
           ...why(result),
           reason: `${result.reason} (gave up after ${state.attempts} attempts)`,
         };
-      if (state.now + delay - state.firstAttempt > policy.maxAge)
+      if (state.now + delay - state.queued > policy.maxAge)
         return {
           action: 'dead-letter',
           ...why(result),
-          reason: `${result.reason} (gave up after retrying for ${Math.round((state.now - state.firstAttempt) / 1000)} s)`,
+          reason: `${result.reason} (gave up: still undelivered ${Math.round((state.now - state.queued) / 1000)} s after it was queued)`,
         };
       return { action: 'retry', delay, rateLimited, ...why(result) };
     }

@@ -170,7 +170,27 @@ describe('createDelivery', () => {
     delivery.push(alert('a'));
     await clock.runAll();
     expect(times()).toEqual([0, 3960, 7920]);
-    expect(dead.entries[0]!.reason).toMatch(/gave up after retrying/);
+    expect(dead.entries[0]!.reason).toBe('down (gave up: still undelivered 8 s after it was queued)');
+  });
+
+  it('drains a backlog aged out during a long outage with one attempt per notice', async () => {
+    const { clock, delivery, dead, sink } = setup(() => ({ status: 'retry', reason: 'down' }), {
+      retry: { maxAttempts: 100, maxAge: 10_000, baseDelay: 4000, maxDelay: 4000 },
+      random: () => 0.99,
+      digest: false,
+    });
+    for (let i = 0; i < 5; i++) delivery.push(alert(`a${i}`, `r${i}`));
+    await clock.runAll();
+    expect(sink.calls.map((c) => [c.notice.alert.id, c.context.attempt])).toEqual([
+      ['a0', 1],
+      ['a0', 2],
+      ['a0', 3],
+      ['a1', 1],
+      ['a2', 1],
+      ['a3', 1],
+      ['a4', 1],
+    ]);
+    expect(dead.entries.map((e) => e.notice.alert.id)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
   });
 
   it('aborts an attempt at the timeout and retries it', async () => {

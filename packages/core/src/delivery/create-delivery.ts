@@ -288,8 +288,6 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     const controller = new AbortController();
     queue.inFlight = controller;
     entry.calls++;
-    const started = clock.now();
-    entry.firstAttempt ??= started;
     let timedOut = false;
     const timer = clock.setTimeout(() => {
       timedOut = true;
@@ -338,7 +336,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       count(state.stats, name, result.kind === 'config' ? 'rejectedConfig' : 'rejectedPayload');
     const decision = classify(
       result,
-      { attempts: entry.attempts + 1, firstAttempt: entry.firstAttempt ?? now, now, minimal: entry.minimal },
+      { attempts: entry.attempts + 1, queued: entry.queued, now, minimal: entry.minimal },
       policy,
       random,
     );
@@ -441,13 +439,13 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         if (notice.type === 'rollup') hold(state, notice.alert.id);
         else for (const a of alertsOf(notice)) hold(state, a.id);
         if (stopped || queue.entries.length >= maxQueued) {
-          const entry: QueueEntry = { notice, calls: 0, attempts: 0, minimal: false, done: false };
+          const entry: QueueEntry = { notice, calls: 0, attempts: 0, queued: clock.now(), minimal: false, done: false };
           const why = stopped ? 'delivery has shut down' : `queue full (${maxQueued} notices waiting)`;
           deadLetter(state, queue, entry, why, stopped ? 'shutdown' : 'queue_full');
           release(state, notice);
           continue;
         }
-        const placed = enqueue(queue, notice, { digestThreshold, maxDigest });
+        const placed = enqueue(queue, notice, clock.now(), { digestThreshold, maxDigest });
         if (placed === 'queued') count(state.stats, queue.name, 'queued');
         else if (placed === 'coalesced') {
           count(state.stats, queue.name, 'coalesced');

@@ -11,7 +11,8 @@ export interface QueueEntry {
   calls: number;
   /** Attempts that count against the retry budget (rate-limited calls do not). */
   attempts: number;
-  firstAttempt?: number;
+  /** When it was queued (ms). */
+  queued: number;
   /** Render minimal: the full message was refused. */
   minimal: boolean;
   /** Given up or delivered: a late answer of a timed-out call is ignored. */
@@ -64,7 +65,7 @@ const untouched = (e: QueueEntry): boolean => e.calls === 0 && !e.done;
  *   rule, so a storm becomes one message per rule instead of minutes of backlog.
  * Order is otherwise first in, first out, so an alert is always sent before its roll-ups.
  */
-export function enqueue(queue: DestinationQueue, notice: AlertNotice, options: EnqueueOptions): Placement {
+export function enqueue(queue: DestinationQueue, notice: AlertNotice, now: number, options: EnqueueOptions): Placement {
   const entries = queue.entries;
   if (notice.type === 'rollup') {
     const id = notice.alert.id;
@@ -97,6 +98,6 @@ export function enqueue(queue: DestinationQueue, notice: AlertNotice, options: E
       }
     }
   }
-  entries.push({ notice, calls: 0, attempts: 0, minimal: false, done: false });
+  entries.push({ notice, calls: 0, attempts: 0, queued: now, minimal: false, done: false });
   return 'queued';
 }
