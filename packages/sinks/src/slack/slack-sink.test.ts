@@ -1,8 +1,10 @@
-import type { AlertNotice, SendContext } from '@kaudit/core';
+import { createPipeline, type AlertNotice, type SendContext } from '@kaudit/core';
 import { startSlackTestServer, type SlackTestServer } from '@kaudit/sinks/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { testAlert } from '../block-kit/test-alert.js';
 import { hostileAlert } from '../block-kit/test-hostile-alert.js';
+import { repeatedPatch, testRules } from '../test-delivery-kit.js';
+import { parseMessageRef } from './message-ref.js';
 import { slackSink } from './slack-sink.js';
 
 const CHANNEL = 'C-ALERTS';
@@ -12,6 +14,14 @@ const context = (extra: Partial<SendContext> = {}): SendContext => ({
   ...extra,
 });
 const alertNotice = (overrides = {}): AlertNotice => ({ type: 'alert', alert: testAlert(overrides) });
+/** The ref a sink returns for a message: its channel ID and ts. */
+const refOf = (message: { channel: string; ts: string }) => `${message.channel}/${message.ts}`;
+/** The ts of a ref, to read its thread. */
+const tsOf = (ref: string) => parseMessageRef(ref).ts;
+const rollupNotice = (suppressed: number): AlertNotice => ({
+  type: 'rollup',
+  alert: testAlert({ count: 1 + suppressed, suppressed }),
+});
 
 describe('slackSink', () => {
   let slack: SlackTestServer;
@@ -24,10 +34,10 @@ describe('slackSink', () => {
   const sink = (options: { token?: string; channel?: string; timeout?: number } = {}) =>
     slackSink({ token: slack.token, channel: CHANNEL, apiUrl: slack.apiUrl, ...options });
 
-  it('posts one message per alert and returns its ts as the ref', async () => {
+  it('posts one message per alert and returns its channel ID and ts as the ref', async () => {
     const result = await sink().send(alertNotice(), context());
     const [message] = slack.messages(CHANNEL);
-    expect(result).toEqual({ status: 'delivered', ref: message!.ts });
+    expect(result).toEqual({ status: 'delivered', ref: `${CHANNEL}/${message!.ts}` });
     expect(slack.messages()).toHaveLength(1);
     expect(message!.text).toContain('Exec into a pod');
     expect(message!.blocks?.[0]).toMatchObject({ type: 'header' });
@@ -45,7 +55,9 @@ describe('slackSink', () => {
     expect((await s.send({ type: 'digest', alert: hostile, digest: [hostile, hostile] }, context())).status).toBe(
       'delivered',
     );
-    const received = JSON.stringify([slack.messages(CHANNEL), slack.replies(ref), slack.updates]);
+    expect(slack.replies(tsOf(ref))).toHaveLength(1);
+    expect(slack.updates).toHaveLength(1);
+    const received = JSON.stringify([slack.messages(CHANNEL), slack.replies(tsOf(ref)), slack.updates]);
     expect(received).not.toMatch(/<[!@#]|<https/);
     expect(slack.calls.every((call) => call.status === 200 && call.error === undefined)).toBe(true);
   });
@@ -72,7 +84,7 @@ describe('slackSink', () => {
       expect(await s.send(rollup, context({ ref }))).toEqual({ status: 'delivered', ref });
     }
     expect(slack.messages(CHANNEL)).toHaveLength(1);
-    const replies = slack.replies(ref);
+    const replies = slack.replies(tsOf(ref));
     expect(replies).toHaveLength(3);
     expect(replies.map((r) => r.text)).toEqual([
       expect.stringContaining('2 events (+1 rolled up)'),
@@ -87,17 +99,17 @@ describe('slackSink', () => {
 
   it('posts a roll-up without a ref as the alert message itself', async () => {
     const result = await sink().send({ type: 'rollup', alert: testAlert({ count: 5, suppressed: 4 }) }, context());
-    expect(result).toEqual({ status: 'delivered', ref: slack.messages(CHANNEL)[0]!.ts });
+    expect(result).toEqual({ status: 'delivered', ref: refOf(slack.messages(CHANNEL)[0]!) });
     expect(slack.updates).toHaveLength(0);
   });
 
   it('posts a new message when the alert message is gone', async () => {
     const result = await sink().send(
       { type: 'rollup', alert: testAlert({ count: 2, suppressed: 1 }) },
-      context({ ref: '1.000001' }),
+      context({ ref: `${CHANNEL}/1.000001` }),
     );
     const [message] = slack.messages(CHANNEL);
-    expect(result).toEqual({ status: 'delivered', ref: message!.ts });
+    expect(result).toEqual({ status: 'delivered', ref: refOf(message!) });
     expect(message!.text).toContain('Exec into a pod');
   });
 
@@ -205,9 +217,9 @@ describe('slackSink', () => {
     slack.fail({ error: 'internal_error', method: 'chat.update' });
     const rollup: AlertNotice = { type: 'rollup', alert: testAlert({ count: 2, suppressed: 1 }) };
     expect(await s.send(rollup, context({ ref }))).toMatchObject({ status: 'retry', code: 'internal_error' });
-    expect(slack.replies(ref)).toHaveLength(0);
+    expect(slack.replies(tsOf(ref))).toHaveLength(0);
     expect(await s.send(rollup, context({ ref }))).toEqual({ status: 'delivered', ref });
-    expect(slack.replies(ref)).toHaveLength(1);
+    expect(slack.replies(tsOf(ref))).toHaveLength(1);
   });
 
   it('answers aborted when the delivery layer aborts a call in flight', async () => {
@@ -231,5 +243,114 @@ describe('slackSink', () => {
 
   it('refuses options without a token', () => {
     expect(() => slackSink({ token: '', channel: CHANNEL })).toThrow('[sinks] [slack] a token is required');
+  });
+
+  describe('with a channel given by name', () => {
+    it.each(['#sec-feed', 'sec-feed'])(
+      '%s: one message, its count updated in place by channel ID, the roll-ups in its thread',
+      async (name) => {
+        const s = sink({ channel: name });
+        const id = slack.channelId(name);
+        expect(id).toMatch(/^C0[0-9A-Z]+$/);
+        const first = await s.send(alertNotice(), context());
+        const [message] = slack.messages(id);
+        expect(first).toEqual({ status: 'delivered', ref: `${id}/${message!.ts}` });
+        const ref = (first as { ref: string }).ref;
+        for (const suppressed of [1, 2, 3]) {
+          expect(await s.send(rollupNotice(suppressed), context({ ref }))).toEqual({ status: 'delivered', ref });
+        }
+
+        expect(slack.messages()).toEqual([message]);
+        expect(message!.edits).toBe(3);
+        expect(JSON.stringify(message!.blocks)).toContain('count *4*');
+        const replies = slack.replies(message!.ts);
+        expect(replies.map((r) => [r.channel, r.text])).toEqual([
+          [id, expect.stringContaining('2 events (+1 rolled up)')],
+          [id, expect.stringContaining('3 events (+2 rolled up)')],
+          [id, expect.stringContaining('4 events (+3 rolled up)')],
+        ]);
+        // Only the first post goes by name; every update and reply names the ID Slack answered with.
+        expect(slack.calls.map((c) => [c.method, c.channel, c.error ?? 'ok'])).toEqual([
+          ['chat.postMessage', name, 'ok'],
+          ...[1, 2, 3].flatMap(() => [
+            ['chat.update', id, 'ok'],
+            ['chat.postMessage', id, 'ok'],
+          ]),
+        ]);
+        expect(s.destination?.(alertNotice())).toBe(name);
+      },
+    );
+
+    it('through a pipeline: nothing dead-lettered, the channel stays healthy', async () => {
+      const s = sink({ channel: '#sec-feed' });
+      const pipeline = createPipeline({
+        rules: testRules(),
+        sinks: [s],
+        tick: false,
+        lateness: 0,
+        delivery: { rate: { perSecond: 50 } },
+      });
+      // Bursts with pauses, as live traffic: the alert, then roll-ups that each reach Slack.
+      for (const burst of [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]) {
+        pipeline.push(burst.map(repeatedPatch));
+        await pipeline.delivery.drain();
+      }
+      await pipeline.end();
+
+      const stats = pipeline.stats.deliveries.slack!;
+      expect(stats).toMatchObject({ alerts: 1, delivered: 1, deadLettered: 0, rollupsDeadLettered: 0 });
+      expect(stats.rollups).toBeGreaterThanOrEqual(2);
+      expect(pipeline.delivery.health().healthy).toBe(true);
+      const [message, ...others] = slack.messages('#sec-feed');
+      expect(others).toEqual([]);
+      expect(message!.edits).toBe(stats.rollups);
+      expect(slack.replies(message!.ts)).toHaveLength(stats.rollups);
+      expect(slack.calls.filter((c) => c.error !== undefined)).toEqual([]);
+    });
+
+    it('a bare-ts ref: a new message, whose ID later roll-ups use, not a configuration error', async () => {
+      const s = sink({ channel: '#sec-feed' });
+      await s.send(alertNotice(), context());
+      const [old] = slack.messages('#sec-feed');
+      // The ID is unknown, and Slack's chat.update takes no name.
+      const result = await s.send(rollupNotice(1), context({ ref: old!.ts }));
+      const [, renewed, ...others] = slack.messages('#sec-feed');
+      expect(others).toEqual([]);
+      expect(result).toEqual({ status: 'delivered', ref: refOf(renewed!) });
+      expect(JSON.stringify(renewed!.blocks)).toContain('count *2*');
+      expect(slack.calls.map((c) => c.error ?? 'ok')).toEqual(['ok', 'channel_not_found', 'ok']);
+
+      const ref = (result as { ref: string }).ref;
+      expect(await s.send(rollupNotice(2), context({ ref }))).toEqual({ status: 'delivered', ref });
+      expect(renewed!.edits).toBe(1);
+      expect(slack.replies(renewed!.ts)).toHaveLength(1);
+    });
+  });
+
+  it('reads a bare-ts ref with a channel ID as before: the thread and count of that message', async () => {
+    const s = sink();
+    await s.send(alertNotice(), context());
+    const [message] = slack.messages(CHANNEL);
+    expect(await s.send(rollupNotice(1), context({ ref: message!.ts }))).toEqual({
+      status: 'delivered',
+      ref: message!.ts,
+    });
+    expect(message!.edits).toBe(1);
+    expect(slack.replies(message!.ts)).toHaveLength(1);
+    expect(slack.messages()).toHaveLength(1);
+  });
+
+  it('a bare-ts ref whose channel is gone is still a configuration error', async () => {
+    slack.fail({ error: 'channel_not_found', channel: CHANNEL, times: Infinity });
+    expect(await sink().send(rollupNotice(1), context({ ref: '1.000001' }))).toMatchObject({
+      status: 'rejected',
+      kind: 'config',
+      code: 'channel_not_found',
+    });
+    expect(slack.calls.map((c) => c.method)).toEqual(['chat.update', 'chat.postMessage']);
   });
 });

@@ -149,6 +149,73 @@ describe('startSlackTestServer: Web API', () => {
     });
   });
 
+  it('resolves a channel name on chat.postMessage to a stable ID, which it answers and records', async () => {
+    const server = await start();
+    const web = client(server);
+    const byHash = await web.chat.postMessage({ channel: '#sec-feed', text: 'a' });
+    const id = byHash.channel!;
+    expect(id).toMatch(/^C0[0-9A-Z]{7,}$/);
+    expect(server.channelId('#sec-feed')).toBe(id);
+    expect(server.channelId('sec-feed')).toBe(id);
+    expect(server.channelId('C-ALERTS')).toBe('C-ALERTS');
+    expect(server.channelId('#other')).not.toBe(id);
+    expect(await web.chat.postMessage({ channel: 'sec-feed', text: 'b' })).toMatchObject({ ok: true, channel: id });
+    expect(await web.chat.postMessage({ channel: id, text: 'c' })).toMatchObject({ ok: true, channel: id });
+    for (const channel of ['#sec-feed', 'sec-feed', id]) {
+      expect(server.messages(channel).map((m) => [m.channel, m.text])).toEqual([
+        [id, 'a'],
+        [id, 'b'],
+        [id, 'c'],
+      ]);
+    }
+    // Calls keep the channel as addressed.
+    expect(server.calls.map((c) => c.channel)).toEqual(['#sec-feed', 'sec-feed', id]);
+    const again = await startSlackTestServer();
+    try {
+      expect(again.channelId('#sec-feed')).toBe(id);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('answers channel_not_found to chat.update by channel name, as Slack does, and updates by ID', async () => {
+    const server = await start();
+    const web = client(server);
+    const parent = await web.chat.postMessage({ channel: '#sec-feed', text: 'count 1' });
+    for (const channel of ['#sec-feed', 'sec-feed']) {
+      await expect(web.chat.update({ channel, ts: parent.ts!, text: 'count 2' })).rejects.toMatchObject({
+        data: { ok: false, error: 'channel_not_found' },
+      });
+    }
+    expect(server.updates).toEqual([]);
+    await web.chat.postMessage({ channel: parent.channel!, text: 'reply', thread_ts: parent.ts! });
+    expect(await web.chat.update({ channel: parent.channel!, ts: parent.ts!, text: 'count 2' })).toMatchObject({
+      ok: true,
+      channel: parent.channel,
+    });
+    expect(server.messages('#sec-feed')).toEqual([expect.objectContaining({ text: 'count 2', edits: 1 })]);
+    expect(server.replies(parent.ts!)).toEqual([expect.objectContaining({ channel: parent.channel, text: 'reply' })]);
+    expect(server.updates).toEqual([expect.objectContaining({ channel: parent.channel, ts: parent.ts })]);
+  });
+
+  it('knows configured channels by name and by ID, sharing one rate limit and failure filter', async () => {
+    const server = await start({ channels: ['#sec-feed'], rateLimit: { perSecond: 1, burst: 1 }, now: () => 0 });
+    const web = client(server);
+    const id = server.channelId('sec-feed');
+    await expect(web.chat.postMessage({ channel: '#other', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+    expect(await web.chat.postMessage({ channel: id, text: 'x' })).toMatchObject({ ok: true, channel: id });
+    await expect(web.chat.postMessage({ channel: '#sec-feed', text: 'x' })).rejects.toMatchObject({
+      code: 'slack_webapi_rate_limited_error',
+    });
+    server.reset();
+    server.fail({ error: 'is_archived', channel: id });
+    await expect(web.chat.postMessage({ channel: 'sec-feed', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'is_archived' },
+    });
+  });
+
   it('enforces the per-channel rate limit with 429 and Retry-After, on its clock', async () => {
     let now = 1_000_000;
     const server = await start({ rateLimit: { perSecond: 1, burst: 2 }, now: () => now });
@@ -226,6 +293,9 @@ describe('startSlackTestServer: incoming webhooks', () => {
     expect(server.messages('#alerts')).toEqual([
       expect.objectContaining({ text: 'hi', via: 'webhook', blocks: [{ type: 'divider' }] }),
     ]);
+    // Recorded under the channel's ID, like an API post to the same name.
+    expect(server.messages()[0]!.channel).toBe(server.channelId('#alerts'));
+    expect(server.messages('alerts')).toHaveLength(1);
     expect(server.webhookUrl('#alerts')).toBe(server.webhookUrl('#alerts'));
   });
 

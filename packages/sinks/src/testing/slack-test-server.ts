@@ -12,7 +12,7 @@ export interface SlackTestServerOptions {
   token?: string;
   /** Per-channel limit on posted messages (chat.postMessage and webhook posts), answered with 429 + `Retry-After`. Default: none. */
   rateLimit?: RateLimit;
-  /** The channels that exist; others answer `channel_not_found`. Default: every channel exists. */
+  /** The channels that exist, by ID or name; others answer `channel_not_found`. Default: every channel exists. */
   channels?: readonly string[];
   /** Clock for message timestamps and rate limits. Default `Date.now`. */
   now?: () => number;
@@ -26,7 +26,7 @@ export interface SlackTestFailure {
   status?: number;
   /** Seconds sent in `Retry-After` with a 429. Default 1. */
   retryAfter?: number;
-  /** Only calls for this channel. Default: any. */
+  /** Only calls for this channel (by ID or name: either matches calls addressed by the other). Default: any. */
   channel?: string;
   /** Only calls of this method. Default: any. */
   method?: SlackTestMethod;
@@ -36,6 +36,7 @@ export interface SlackTestFailure {
 
 /** A message the server accepted. `text` and `blocks` reflect later `chat.update` calls; `edits` counts them. */
 export interface ReceivedMessage {
+  /** The channel's ID: a message addressed by name is recorded under the ID the name resolved to. */
   channel: string;
   ts: string;
   threadTs?: string;
@@ -51,6 +52,7 @@ export interface ReceivedMessage {
 
 /** An accepted `chat.update`. */
 export interface ReceivedUpdate {
+  /** The channel's ID (chat.update accepts no other). */
   channel: string;
   ts: string;
   text?: string;
@@ -61,6 +63,7 @@ export interface ReceivedUpdate {
 /** One answered call. */
 export interface CallRecord {
   method: string;
+  /** The channel as the call addressed it (ID or name); for a webhook, as given to `webhookUrl`. */
   channel?: string;
   at: number;
   status: number;
@@ -76,13 +79,18 @@ export interface SlackTestServer {
   readonly apiUrl: string;
   readonly port: number;
   readonly token: string;
-  /** An incoming-webhook URL posting to `channel` (created on first use). */
+  /**
+   * The ID of a channel, as Slack would answer it: an ID is its own; a name (`#sec-feed` or `sec-feed`)
+   * gets a stable `C0…` derived from it, the same in every server.
+   */
+  channelId(channel: string): string;
+  /** An incoming-webhook URL posting to `channel`, by ID or name (created on first use). */
   webhookUrl(channel: string): string;
-  /** Top-level messages, in order, of one channel or of all. */
+  /** Top-level messages, in order, of one channel (by ID or name) or of all. */
   messages(channel?: string): ReceivedMessage[];
   /** Replies in the thread of `threadTs`, in order. */
   replies(threadTs: string): ReceivedMessage[];
-  /** Clock times at which messages (posts, replies, webhook posts) were accepted, of one channel or of all. */
+  /** Clock times at which messages (posts, replies, webhook posts) were accepted, of one channel (by ID or name) or of all. */
   acceptedAt(channel?: string): number[];
   /** Accepted `chat.update` calls, in order. */
   readonly updates: readonly ReceivedUpdate[];
@@ -116,6 +124,19 @@ const WEBHOOK_STATUS: Record<string, number> = {
 };
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Slack's channel IDs are capitals and digits (`C0123ABCD`); names are lower case. Test IDs such as
+ * `C-ALERTS` count as IDs too; anything else (`#sec-feed`, `sec-feed`) is a name.
+ */
+const CHANNEL_ID = /^[A-Z][A-Z0-9_-]*$/;
+
+/** FNV-1a of the name as a `C0…` ID: stable across servers and runs, so tests may predict it. */
+function idForName(name: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return `C0${hash.toString(36).toUpperCase().padStart(7, '0')}`;
+}
 
 interface Answer {
   status: number;
@@ -180,8 +201,10 @@ function blocksOf(value: unknown): unknown[] | undefined {
  * Starts a local HTTP server (127.0.0.1, a free port) that speaks the parts of Slack's protocol kaudit
  * uses, so sinks (and your own rules' messages) are tested through the real Slack clients:
  * `POST /api/chat.postMessage` and `/api/chat.update` (bearer token, form or JSON bodies) and
- * incoming-webhook posts on `/services/…`. It validates payloads as Slack does where it matters
- * (text or blocks present; header ≤ 150, section ≤ 3,000, ≤ 10 fields of ≤ 2,000, ≤ 50 blocks),
+ * incoming-webhook posts on `/services/…`. Like Slack, chat.postMessage (and a webhook) takes a channel
+ * by ID or name and answers with the ID, and chat.update takes only the ID (a name answers
+ * `channel_not_found`); messages are recorded under the ID. It validates payloads as Slack does where
+ * it matters (text or blocks present; header ≤ 150, section ≤ 3,000, ≤ 10 fields of ≤ 2,000, ≤ 50 blocks),
  * enforces an optional per-channel rate limit with 429 + `Retry-After`, can inject errors, 5xx, slow
  * answers and outages (connection refused), and records what it received.
  *
@@ -196,7 +219,27 @@ function blocksOf(value: unknown): unknown[] | undefined {
 export async function startSlackTestServer(options: SlackTestServerOptions = {}): Promise<SlackTestServer> {
   const token = options.token ?? 'xoxb-kaudit-test';
   const now = options.now ?? Date.now;
-  const channels = options.channels ? new Set(options.channels) : undefined;
+  // Name → ID and back; kept across reset(), so a name keeps its ID.
+  const idsByName = new Map<string, string>();
+  const namesById = new Map<string, string>();
+  const channelId = (channel: string): string => {
+    if (CHANNEL_ID.test(channel)) return channel;
+    const name = channel.startsWith('#') ? channel.slice(1) : channel;
+    let id = idsByName.get(name);
+    if (id === undefined) {
+      id = idForName(name);
+      // Two names hashing alike must still be two channels.
+      for (let n = 1; namesById.has(id); n++) id = idForName(`${name}#${n}`);
+      idsByName.set(name, id);
+      namesById.set(id, name);
+    }
+    return id;
+  };
+  /** The ID a call's `channel` parameter stands for; `undefined` when it names no channel at all. */
+  const addressed = (channel: string | undefined): string | undefined =>
+    channel === undefined || channel === '' || channel === '#' ? undefined : channelId(channel);
+  const channels = options.channels ? new Set(options.channels.map(channelId)) : undefined;
+  const exists = (id: string): boolean => !channels || channels.has(id);
   const limit = options.rateLimit ? new ChannelRateLimit(options.rateLimit, now) : undefined;
 
   let messages: ReceivedMessage[] = [];
@@ -221,7 +264,7 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
       (f) =>
         f.left > 0 &&
         (f.method === undefined || f.method === method) &&
-        (f.channel === undefined || f.channel === channel),
+        (f.channel === undefined || (channel !== undefined && addressed(f.channel) === addressed(channel))),
     );
     if (index < 0) return undefined;
     const failure = failures[index]!;
@@ -280,26 +323,27 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
       if (status >= 500) return apiAnswer({ ok: false, error: failure.error ?? 'internal_error' }, status);
       return apiAnswer({ ok: false, error: failure.error ?? 'internal_error' }, status);
     }
-    if (channel === undefined || channel === '' || (channels && !channels.has(channel))) {
-      return apiAnswer({ ok: false, error: 'channel_not_found' });
-    }
+    const id = addressed(channel);
+    if (id === undefined || !exists(id)) return apiAnswer({ ok: false, error: 'channel_not_found' });
 
     if (method === 'chat.postMessage') {
-      const wait = limited(channel);
+      const wait = limited(id);
       if (wait !== undefined) return apiAnswer({ ok: false, error: 'ratelimited' }, 429, wait);
       const invalid = validateSlackPayload(params);
       if (invalid) return apiAnswer({ ok: false, error: invalid });
-      const message = accept(channel, params, 'api');
+      const message = accept(id, params, 'api');
       return apiAnswer({
         ok: true,
-        channel,
+        channel: id,
         ts: message.ts,
         message: { type: 'message', text: message.text ?? '', ts: message.ts },
       });
     }
 
+    // Slack resolves names only in its oldest methods such as chat.postMessage; chat.update needs the ID.
+    if (id !== channel) return apiAnswer({ ok: false, error: 'channel_not_found' });
     const ts = typeof params.ts === 'string' ? params.ts : undefined;
-    const target = messages.find((m) => m.channel === channel && m.ts === ts);
+    const target = messages.find((m) => m.channel === id && m.ts === ts);
     if (!target || ts === undefined) return apiAnswer({ ok: false, error: 'message_not_found' });
     const invalid = validateSlackPayload(params);
     if (invalid) return apiAnswer({ ok: false, error: invalid });
@@ -308,13 +352,13 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
     if (blocks) target.blocks = blocks;
     target.edits++;
     updates.push({
-      channel,
+      channel: id,
       ts,
       ...(typeof params.text === 'string' ? { text: params.text } : {}),
       ...(blocks ? { blocks } : {}),
       at: now(),
     });
-    return apiAnswer({ ok: true, channel, ts, text: target.text ?? '' });
+    return apiAnswer({ ok: true, channel: id, ts, text: target.text ?? '' });
   };
 
   const webhook = (path: string, body: string, contentType: string): { channel?: string; answer: Answer } => {
@@ -330,19 +374,20 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
         answer: webhookAnswer(status, failure.error ?? (status >= 500 ? 'internal_error' : 'invalid_payload')),
       };
     }
-    if (channels && !channels.has(channel)) return { channel, answer: webhookAnswer(404, 'channel_not_found') };
+    const id = addressed(channel);
+    if (id === undefined || !exists(id)) return { channel, answer: webhookAnswer(404, 'channel_not_found') };
     let params = parseParams(body, contentType);
     // Slack also takes a form field `payload` holding the JSON.
     if (params && typeof params.payload === 'string' && !contentType.includes('application/json')) {
       params = parseParams(params.payload, 'application/json');
     }
     if (!params) return { channel, answer: webhookAnswer(400, 'invalid_payload') };
-    const wait = limited(channel);
+    const wait = limited(id);
     if (wait !== undefined) return { channel, answer: webhookAnswer(429, 'rate_limited', wait) };
     const invalid = validateSlackPayload(params);
     if (invalid)
       return { channel, answer: webhookAnswer(400, invalid === 'invalid_arguments' ? 'invalid_payload' : invalid) };
-    accept(channel, params, 'webhook');
+    accept(id, params, 'webhook');
     return { channel, answer: webhookAnswer(200, 'ok') };
   };
 
@@ -427,6 +472,7 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
     apiUrl: `${url}/api/`,
     port,
     token,
+    channelId,
     webhookUrl(channel) {
       let path = webhooks.get(channel);
       if (path === undefined) {
@@ -437,9 +483,10 @@ export async function startSlackTestServer(options: SlackTestServerOptions = {})
       return `${url}${path}`;
     },
     messages: (channel) =>
-      messages.filter((m) => m.threadTs === undefined && (channel === undefined || m.channel === channel)),
+      messages.filter((m) => m.threadTs === undefined && (channel === undefined || m.channel === addressed(channel))),
     replies: (threadTs) => messages.filter((m) => m.threadTs === threadTs),
-    acceptedAt: (channel) => messages.filter((m) => channel === undefined || m.channel === channel).map((m) => m.at),
+    acceptedAt: (channel) =>
+      messages.filter((m) => channel === undefined || m.channel === addressed(channel)).map((m) => m.at),
     get updates() {
       return updates;
     },
