@@ -51,7 +51,37 @@ export { compileMessage, defaultMessage, type MessageContext, type RenderMessage
 export { summarizeEvent } from './alert/summarize-event.js';
 
 export type { Sink, SendContext, SendResult } from './sink/sink.js';
-export { deliverNotices, type Delivery, type DeliveryStats } from './sink/deliver-notices.js';
+export {
+  createDelivery,
+  type Delivery,
+  type DeliveryEvent,
+  type DeliveryHealth,
+  type DeliveryOptions,
+} from './delivery/create-delivery.js';
+export { compileRoutes, type Route, type Router } from './delivery/routes.js';
+export {
+  KAUDIT_CONFIG_SCHEMA,
+  validateKauditConfig,
+  deliveryOptionsFromConfig,
+  durationMs,
+  type KauditConfig,
+  type SinkConfig,
+  type DeliveryConfig,
+  type DurationSetting,
+  type ValidateConfigOptions,
+} from './delivery/delivery-config.js';
+export {
+  deadLetterFile,
+  memoryDeadLetters,
+  type DeadLetterEntry,
+  type DeadLetterWriter,
+} from './delivery/dead-letter.js';
+export type { DeliveryCounters, DeliveryStats, SinkDeliveryStats } from './delivery/delivery-stats.js';
+export type { DestinationHealth } from './delivery/destination-queue.js';
+export { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './delivery/backoff.js';
+export type { RateLimit } from './delivery/token-bucket.js';
+export { systemClock, schedulerClock, type ClockTimer, type DeliveryClock } from './delivery/clock.js';
+export { createManualClock, type ManualClock } from './delivery/manual-clock.js';
 
 export { evaluate, type EvaluatedEvent } from './stream/evaluate.js';
 export {

@@ -12,6 +12,8 @@ Usage:
       --redact-path PATH   also redact this dotted path (* for any key or index); repeatable
       --no-redaction       turn redaction off (secrets then reach the output: know what you do)
       --quiet              no progress, summary or skipped-line reports on stderr
+      --config FILE        also deliver the alerts to the sinks of this config (default $KAUDIT_CONFIG)
+      --dead-letter PATH   undelivered notices go here (default: the config's, else ./kaudit-dead-letter.jsonl)
   kaudit rules validate PATH...   Check rule files and folders; lists every problem, exit 1 on any.
   kaudit rules schema             Print the JSON Schema of rule files (for editors).
   kaudit --version
