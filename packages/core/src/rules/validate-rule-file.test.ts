@@ -198,7 +198,7 @@ describe('validateRuleFile: problems', () => {
       '/conditions/leafy': expect.stringContaining('put this fact test inside { "all": [ ... ] }'),
       '/rules/0/severity': 'severity must be one of info, low, medium, high, critical; got "urgent"',
       '/rules/1/severty': 'unknown property "severty" (did you mean "severity"?)',
-      '/rules/2': 'the rule is missing the required property "conditions"',
+      '/rules/2': 'the rule is missing the required property "conditions" (or a "sequence" instead)',
       '/rules/3/threshold/count': 'threshold.count must be at least 1; got 0',
       '/rules/3/threshold/within':
         'threshold.within must be a duration such as 500ms, 30s, 1m, 1.5h, 2d or 1h30m; got "5 minutes"',
