@@ -129,7 +129,8 @@ function compileSequenceSteps(spec: RuleSetSpec, rules: Rule[]): void {
     if (sequence === undefined) continue;
     rule.steps = sequence.steps.map(
       (step, i) =>
-        compiler.compileTopLevel(step.conditions, `/rules/${rule.spec.source.index}/sequence/steps/${i}/conditions`).test,
+        compiler.compileTopLevel(step.conditions, `/rules/${rule.spec.source.index}/sequence/steps/${i}/conditions`)
+          .test,
     );
   }
 }

@@ -9,7 +9,13 @@ import { basename, join, relative, sep } from 'node:path';
 import { parseJsonText } from './json-text.js';
 import { compareDocumentOrder, isWithinPointer, jsonPointer, pointerSegments } from './json-pointer.js';
 import { ruleSetProblems } from './compile-rule-set.js';
-import { appendProfileLists, listProfiles, PROFILES_FOLDER, type ProfileSpec, unknownProfileMessage } from './profiles.js';
+import {
+  appendProfileLists,
+  listProfiles,
+  PROFILES_FOLDER,
+  type ProfileSpec,
+  unknownProfileMessage,
+} from './profiles.js';
 import type { Condition, RuleSetSpec, RuleSpec, RuleTestSpec, TopLevelCondition } from './rule-file.js';
 
 /** The folder, below a loaded rule folder, for test cases' event files; never loaded as rules. */
@@ -80,9 +86,16 @@ export async function loadRuleFiles(
   if (options.profile !== undefined) {
     const name = options.profile;
     const candidates = folders.map((folder) => join(folder, PROFILES_FOLDER, `${name}.json`));
-    const found = (await Promise.all(candidates.map((f) => stat(f).then((i) => i.isFile(), () => false)))).flatMap(
-      (ok, i) => (ok ? [candidates[i]!] : []),
-    );
+    const found = (
+      await Promise.all(
+        candidates.map((f) =>
+          stat(f).then(
+            (i) => i.isFile(),
+            () => false,
+          ),
+        ),
+      )
+    ).flatMap((ok, i) => (ok ? [candidates[i]!] : []));
     if (found.length === 0) {
       pathProblems.push({
         file: folders.length > 0 ? folders.join(', ') : paths.join(', '),

@@ -145,9 +145,7 @@ describe('RULE_FILE_SCHEMA', () => {
     expect(propertiesOf('sequenceStep')).toEqual(
       keysOf<SequenceStepDefinition>({ name: true, conditions: true, key: true }),
     );
-    expect(propertiesOf('newTerm')).toEqual(
-      keysOf<NewTermDefinition>({ fields: true, history: true, learnFor: true }),
-    );
+    expect(propertiesOf('newTerm')).toEqual(keysOf<NewTermDefinition>({ fields: true, history: true, learnFor: true }));
     expect(propertiesOf('rule')).toEqual(
       keysOf<RuleDefinition>({
         name: true,
@@ -198,7 +196,12 @@ describe('RULE_FILE_SCHEMA', () => {
             ],
           },
         },
-        { name: 'new-agent', severity: 'low', conditions, newTerm: { fields: ['userAgent'], history: '7d', learnFor: '1h' } },
+        {
+          name: 'new-agent',
+          severity: 'low',
+          conditions,
+          newTerm: { fields: ['userAgent'], history: '7d', learnFor: '1h' },
+        },
       ],
       tests: [
         {
@@ -212,7 +215,12 @@ describe('RULE_FILE_SCHEMA', () => {
       ],
     };
     expect(validate(file), JSON.stringify(validate.errors)).toBe(true);
-    const profile = { $schema: '../rule-file.schema.json', profile: 'eks', description: 'EKS', lists: { a: ['eks:*'] } };
+    const profile = {
+      $schema: '../rule-file.schema.json',
+      profile: 'eks',
+      description: 'EKS',
+      lists: { a: ['eks:*'] },
+    };
     expect(validate(profile), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ profile: 'eks', lists: {}, rules: [] })).toBe(false);
     expect(validate({ profile: 'eks' })).toBe(false);

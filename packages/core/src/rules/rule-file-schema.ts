@@ -104,7 +104,7 @@ export const RULE_FILE_SCHEMA = {
         lists: {
           type: 'object',
           description:
-            'Values to append to the loaded rule files\' lists of the same name (each list must exist in a rule file).',
+            "Values to append to the loaded rule files' lists of the same name (each list must exist in a rule file).",
           propertyNames: { $ref: '#/definitions/sharedName' },
           additionalProperties: { $ref: '#/definitions/listValues' },
         },
@@ -176,7 +176,8 @@ export const RULE_FILE_SCHEMA = {
         },
         key: {
           type: 'object',
-          description: 'Key facts and values the alert must have, e.g. { "user.username": "alice" } (a subset of its key).',
+          description:
+            'Key facts and values the alert must have, e.g. { "user.username": "alice" } (a subset of its key).',
         },
       },
     },

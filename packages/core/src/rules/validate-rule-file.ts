@@ -17,7 +17,14 @@ import {
   valueAtPointer,
 } from './json-pointer.js';
 import { dirname, resolve } from 'node:path';
-import type { Condition, RuleDefinition, RuleSpec, RuleTestCase, RuleTestSpec, TopLevelCondition } from './rule-file.js';
+import type {
+  Condition,
+  RuleDefinition,
+  RuleSpec,
+  RuleTestCase,
+  RuleTestSpec,
+  TopLevelCondition,
+} from './rule-file.js';
 import { RULE_FILE_SCHEMA, RULE_NAME_PATTERN, SHARED_NAME_PATTERN } from './rule-file-schema.js';
 import type { RuleProblem } from './rule-problem.js';
 
@@ -153,7 +160,8 @@ export function validateRuleFile(
       ? rules.flatMap((r: unknown) => (isPlainObject(r) && typeof r.name === 'string' ? [r.name] : []))
       : [];
     tests.forEach((test, index) => {
-      if (clean(jsonPointer('tests', index))) result.tests.push(toTestSpec(test as RuleTestCase, file, index, fileRules));
+      if (clean(jsonPointer('tests', index)))
+        result.tests.push(toTestSpec(test as RuleTestCase, file, index, fileRules));
     });
   }
   return result;
@@ -230,7 +238,9 @@ function toRuleSpec(rule: RuleDefinition, file: string, index: number): RuleSpec
  * What the evaluate stage tests for a sequence rule: any step. The compiler reports problems of step
  * `i` at `/rules/N/conditions/any/i`, which {@link sequenceStepPointer} maps back to the step.
  */
-export function sequenceConditions(rule: { sequence?: { steps: Array<{ conditions: TopLevelCondition }> } }): TopLevelCondition {
+export function sequenceConditions(rule: {
+  sequence?: { steps: Array<{ conditions: TopLevelCondition }> };
+}): TopLevelCondition {
   return { any: (rule.sequence?.steps ?? []).map((step) => step.conditions) };
 }
 
@@ -800,16 +810,19 @@ function checkTests(
       if (!isPlainObject(e)) return;
       const rule = own(e, 'rule');
       if (typeof rule !== 'string' || inScope.has(rule)) return;
-      const where = Array.isArray(scoped) ? 'the case\'s "rules"' : 'this file (set "rules" to test a rule of another file)';
+      const where = Array.isArray(scoped)
+        ? 'the case\'s "rules"'
+        : 'this file (set "rules" to test a rule of another file)';
       push(at('expect', i, 'rule'), `rule "${rule}" is not in the scope of this case: ${where}`);
     });
     const key = (e: unknown) => (isPlainObject(e) ? own(e, 'key') : undefined);
     expected.forEach((e: unknown, i) => {
       const k = key(e);
-      if (isPlainObject(k)) for (const fact of Object.keys(k)) {
-        const problem = factPathProblem(fact);
-        if (problem !== undefined) push(at('expect', i, 'key', fact), `invalid fact: ${problem}`);
-      }
+      if (isPlainObject(k))
+        for (const fact of Object.keys(k)) {
+          const problem = factPathProblem(fact);
+          if (problem !== undefined) push(at('expect', i, 'key', fact), `invalid fact: ${problem}`);
+        }
     });
   });
 }

@@ -15,12 +15,12 @@ import {
 import { formatAlertPretty } from '@kaudit/sinks';
 import { defaultRulePaths } from './default-rules.js';
 import { type CommandIO, UsageError, write } from './io.js';
-import { printRuleProblems } from './rules-command.js';
+import { checkProfile, printRuleProblems } from './rules-command.js';
 
 const PROGRESS_EVERY_MS = 250;
 
 /**
- * `kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] [--redact-path PATH]... FILE...`: streams audit log
+ * `kaudit replay [--rules PATH]... [--profile NAME] [--format pretty|json] [--lateness 5m] [--redact-path PATH]... FILE...`: streams audit log
  * files (JSON lines, JSON documents, `.gz`, `-` for stdin) through the rules in event time and prints
  * the alerts. With `--format json`, stdout carries exactly one alert per line, in its final state;
  * everything else (progress, summary, rejected lines) goes to stderr.
@@ -36,6 +36,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
       quiet: { type: 'boolean', short: 'q', default: false },
       'redact-path': { type: 'string', multiple: true },
       'no-redaction': { type: 'boolean', default: false },
+      profile: { type: 'string', short: 'p' },
     },
   });
   const format = values.format;
@@ -45,9 +46,13 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   if (lateness === undefined) throw new UsageError(`--lateness "${values.lateness}" is not a duration (e.g. 30s, 5m)`);
   if (positionals.length === 0) throw new UsageError('kaudit replay needs at least one file (or - for stdin)');
 
+  const rulePaths = values.rules ?? defaultRulePaths(io.env, io.cwd);
+  await checkProfile(values.profile, rulePaths);
   let ruleSet;
   try {
-    ruleSet = compileRuleSet(await loadRuleFiles(values.rules ?? defaultRulePaths(io.env, io.cwd)));
+    ruleSet = compileRuleSet(
+      await loadRuleFiles(rulePaths, values.profile !== undefined ? { profile: values.profile } : {}),
+    );
   } catch (err) {
     if (err instanceof RulesError) {
       await printRuleProblems(io, err);
