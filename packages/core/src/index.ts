@@ -98,6 +98,8 @@ export {
 } from './stream/event-time-order.js';
 export { threshold, type Occurrence, type ThresholdOptions } from './stream/threshold.js';
 export { suppress, type SuppressOptions } from './stream/suppress.js';
+export { sequence, type SequenceOptions } from './stream/sequence.js';
+export { newTerm, type NewTermOptions } from './stream/new-term.js';
 export { detect, type DetectOptions } from './stream/detect.js';
 export { createStreamStats, type StreamStats } from './stream/stream-stats.js';
 
