@@ -185,6 +185,8 @@ function assemble(sources: Source[], pathProblems: RuleProblem[], profileSources
   const spec: RuleSetSpec = { lists: {}, conditions: {}, rules: [], files: sources.map((s) => s.file) };
   const rules: RuleSpec[] = [];
   const tests: RuleTestSpec[] = [];
+  // Profiles given as rule paths: refused once, and kept out of the names (their lists repeat the base ones).
+  const misplaced = new Set<Source>();
   for (const source of parsed) {
     const result = validateRuleFile(source.json, source.file, { knownConditions, knownRules });
     source.problems.push(...result.problems);
@@ -194,6 +196,8 @@ function assemble(sources: Source[], pathProblems: RuleProblem[], profileSources
         pointer: '/profile',
         message: `this is the environment profile "${result.profile.name}", not a rule file: select it with --profile ${result.profile.name} (profiles live in a ${PROFILES_FOLDER}/ folder beside the rules)`,
       });
+      misplaced.add(source);
+      continue;
     }
     Object.assign(spec.lists, result.lists);
     Object.assign(spec.conditions, result.conditions);
@@ -229,6 +233,7 @@ function assemble(sources: Source[], pathProblems: RuleProblem[], profileSources
     }
   };
   for (const source of parsed) {
+    if (misplaced.has(source)) continue;
     for (const name of ownKeys(source.json, 'lists')) {
       claim(firstList, source, name, jsonPointer('lists', name), 'list');
     }
