@@ -135,9 +135,10 @@ export const RULE_FILE_SCHEMA = {
           items: { type: 'string', pattern: RULE_NAME_PATTERN },
         },
         profile: {
-          type: 'string',
+          type: ['string', 'null'],
           pattern: RULE_NAME_PATTERN,
-          description: 'Run this case with that environment profile (rules/profiles/NAME.json).',
+          description:
+            'Run this case with that environment profile (rules/profiles/NAME.json); null: always without one, even under `kaudit rules test --profile`. Default: the profile of the run.',
         },
         events: {
           type: 'array',

@@ -116,8 +116,8 @@ export interface RuleTestCase {
   name: string;
   /** Whose alerts are compared; default: every rule of the file. */
   rules?: string[];
-  /** Run with this environment profile. */
-  profile?: string;
+  /** Run with this environment profile; `null`: without any, whatever profile the run has. */
+  profile?: string | null;
   /** Partial audit events; defaults fill in apiVersion, kind, level, stage, auditID and timestamps. */
   events?: Array<Record<string, unknown>>;
   /** Instead of `events`: a file of events (JSON, JSON lines or an EventList), relative to the rule file. */
@@ -182,7 +182,8 @@ export interface RuleTestSpec {
   scope: string[];
   /** Whether `rules` was written (coverage counts a quiet case only for rules it names). */
   scoped: boolean;
-  profile?: string;
+  /** The case's own profile; `null`: none, whatever the run's. */
+  profile?: string | null;
   events?: Array<Record<string, unknown>>;
   /** Absolute (or as given, resolved against the rule file's folder) path of the events file. */
   eventsFile?: string;

@@ -248,6 +248,20 @@ describe('runRuleTestFiles', () => {
     expect(withEks.cases.map((c) => c.passed)).toEqual([false, true, true]);
   });
 
+  it('runs a case with "profile": null without any profile, whatever the run has', async () => {
+    const dir = withProfile([
+      {
+        name: 'alerts without the profile, always',
+        rules: ['exec-into-pod'],
+        profile: null,
+        events: [exec('eks:node-manager')],
+        expect: [{ rule: 'exec-into-pod' }],
+      },
+    ]);
+    const report = await runRuleTestFiles([dir], { profile: 'eks' });
+    expect(report.cases.map((c) => [c.profile, c.passed])).toEqual([[undefined, true]]);
+  });
+
   it('fails a case whose profile or events file does not exist, and runs the others', async () => {
     const dir = withProfile([
       { name: 'no such profile', rules: ['exec-into-pod'], profile: 'gke', events: [exec('a')], expect: [] },

@@ -20,10 +20,10 @@ export interface RunRuleTestsOptions {
   /** The profile of cases that name none (the spec given must already have it applied). */
   profile?: string;
   /**
-   * The rule set with another profile applied, for cases that name one. Without it, such a case fails
-   * unless its profile is the one given in `profile`.
+   * The rule set with another profile applied (`undefined`: none), for cases whose profile differs from
+   * `profile`. Without it, such a case fails.
    */
-  loadProfile?: (name: string) => Promise<RuleSetSpec>;
+  loadProfile?: (name: string | undefined) => Promise<RuleSetSpec>;
   /** Allowed lateness (ms) of the pipeline the cases run through. Default: the pipeline's (5 minutes). */
   lateness?: number;
 }
@@ -88,11 +88,11 @@ export async function runRuleTests(spec: RuleSetSpec, options: RunRuleTestsOptio
     const name = profile ?? '';
     let entry = compiled.get(name);
     if (entry === undefined) {
-      const sameAsBase = profile === undefined || profile === options.profile;
+      const sameAsBase = profile === options.profile;
       if (!sameAsBase && options.loadProfile === undefined) {
-        entry = Promise.reject(new Error(`profile "${profile}" cannot be loaded here`));
+        entry = Promise.reject(new Error(`profile "${profile ?? '(none)'}" cannot be loaded here`));
       } else {
-        entry = (sameAsBase ? Promise.resolve(spec) : options.loadProfile!(profile!)).then((s) =>
+        entry = (sameAsBase ? Promise.resolve(spec) : options.loadProfile!(profile)).then((s) =>
           compileRuleSet(enableAll(s)),
         );
       }
@@ -105,8 +105,8 @@ export async function runRuleTests(spec: RuleSetSpec, options: RunRuleTestsOptio
 
   const cases: RuleTestCaseResult[] = [];
   for (const test of spec.tests ?? []) {
-    const profile = test.profile ?? options.profile;
-    cases.push(await runCase(test, profile, () => ruleSetFor(test.profile ?? options.profile), options));
+    const profile = test.profile === null ? undefined : (test.profile ?? options.profile);
+    cases.push(await runCase(test, profile, () => ruleSetFor(profile), options));
   }
   const coverage = ruleTestCoverage(spec);
   const gaps = coverage.filter((c) => c.firing.length === 0 || c.quiet.length === 0);
@@ -136,7 +136,7 @@ export async function runRuleTestFiles(
   const spec = await loadRuleFiles(paths, options.profile !== undefined ? { profile: options.profile } : {});
   return runRuleTests(spec, {
     ...options,
-    loadProfile: (name) => loadRuleFiles(paths, { profile: name }),
+    loadProfile: (name) => loadRuleFiles(paths, name !== undefined ? { profile: name } : {}),
   });
 }
 
@@ -180,7 +180,7 @@ async function runCase(
   try {
     rules = await ruleSet();
   } catch (err) {
-    result.error = `cannot load profile "${profile}": ${(err as Error).message}`;
+    result.error = `cannot load the rules${profile !== undefined ? ` with profile "${profile}"` : ''}: ${(err as Error).message}`;
     result.missing = [...test.expect];
     return result;
   }
