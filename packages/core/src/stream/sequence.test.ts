@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { from } from 'rxjs';
+import { filter, from, map, toArray } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Alert, PipelineNotice } from '../alert/alert.js';
 import type { AuditEvent } from '../event/audit-event.js';
@@ -151,6 +152,29 @@ describe('sequence rules', () => {
     expect(alerts(run([grant('m', 0), use('z', 12), use('m', 9)], [grantThenUse], { lateness: 5 * MIN }))).toHaveLength(
       1,
     );
+  });
+
+  it('expire in virtual time: with no newer event, the idle tick moves the watermark past the sequence', () => {
+    const outcome = (gap: string) => {
+      const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+      let rules: string[] = [];
+      scheduler.run(({ cold }) => {
+        // The grant (event time 0) arrives, then nothing for `gap` of wall time, then a use at event time 9m.
+        cold(`a ${gap} b|`, { a: grant('m', 0), b: use('m', 9) })
+          .pipe(
+            detect(testRuleSet([grantThenUse]), { lateness: 5 * MIN, tick: 1000, scheduler }),
+            filter((n) => n.type === 'alert'),
+            map((n) => n.alert.rule),
+            toArray(),
+          )
+          .subscribe((r) => (rules = r));
+      });
+      return rules;
+    };
+    // After 3 quiet minutes the watermark is at -2m: the use still finishes the sequence.
+    expect(outcome('3m')).toEqual(['grant-then-use']);
+    // After 20 quiet minutes it is at 15m: the grant (which could finish until 10m) is gone, the use is late.
+    expect(outcome('20m')).toEqual([]);
   });
 
   it('keep at most maxKeys keys in progress, counting what they drop', () => {
