@@ -16,7 +16,14 @@ import {
   type ProfileSpec,
   unknownProfileMessage,
 } from './profiles.js';
-import type { Condition, RuleSetSpec, RuleSpec, RuleTestSpec, TopLevelCondition } from './rule-file.js';
+import {
+  alertKeyFacts,
+  type Condition,
+  type RuleSetSpec,
+  type RuleSpec,
+  type RuleTestSpec,
+  type TopLevelCondition,
+} from './rule-file.js';
 
 /** The folder, below a loaded rule folder, for test cases' event files; never loaded as rules. */
 export const TESTS_FOLDER = 'tests';
@@ -206,6 +213,7 @@ function assemble(sources: Source[], pathProblems: RuleProblem[], profileSources
   }
   spec.rules = rules;
   if (tests.length > 0) spec.tests = tests;
+  checkExpectedKeys(tests, rules, new Map(parsed.map((s) => [s.file, s])));
 
   // Names across files (duplicates inside one file are validateRuleFile's, or the JSON scanner's).
   const firstRule = new Map<string, { file: string; pointer: string }>();
@@ -298,6 +306,34 @@ function assemble(sources: Source[], pathProblems: RuleProblem[], profileSources
   const problems = [...pathProblems, ...sources.flatMap(ordered), ...profileSources.flatMap(ordered), ...unplaced];
   if (problems.length > 0) throw new RulesError(problems);
   return spec;
+}
+
+/**
+ * An expected alert can only name key facts the rule's alerts have (its suppress key, groupBy, last
+ * sequence step's key or newTerm fields): any other could never match, so it is a problem of the file.
+ */
+function checkExpectedKeys(
+  tests: readonly RuleTestSpec[],
+  rules: readonly RuleSpec[],
+  sources: Map<string, Source>,
+): void {
+  const byName = new Map(rules.map((rule) => [rule.name, rule]));
+  for (const test of tests) {
+    test.expect.forEach((expected, i) => {
+      const rule = byName.get(expected.rule);
+      if (rule === undefined || expected.key === undefined) return;
+      const facts = alertKeyFacts(rule);
+      for (const fact of Object.keys(expected.key)) {
+        if (facts.includes(fact)) continue;
+        const keyed = facts.length > 0 ? `keyed by ${facts.join(', ')}` : 'not keyed (one key for the whole rule)';
+        sources.get(test.source.file)?.problems.push({
+          file: test.source.file,
+          pointer: jsonPointer('tests', test.source.index, 'expect', i, 'key', fact),
+          message: `"${fact}" is not in the key of ${rule.name}'s alerts, which are ${keyed}`,
+        });
+      }
+    });
+  }
 }
 
 /** The files a path stands for: itself, or the `*.json` files below a folder. Problems are collected. */

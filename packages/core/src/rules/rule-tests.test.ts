@@ -283,6 +283,7 @@ describe('runRuleTestFiles', () => {
           { name: 'a', rules: ['exec-burst'], events: [], expect: [{ rule: 'exec-into-pod' }] },
           { name: 'b', events: [], eventsFile: 'x.jsonl', expect: [] },
           { name: 'c', expect: [] },
+          { name: 'd', events: [], expect: [{ rule: 'exec-into-pod', key: { 'user.username': 'a', verb: 'get' } }] },
         ],
       },
     });
@@ -296,6 +297,7 @@ describe('runRuleTestFiles', () => {
       `/tests/1/expect/0/rule: rule "exec-into-pod" is not in the scope of this case: the case's "rules"`,
       '/tests/2/eventsFile: a test case has "events" or "eventsFile", not both',
       '/tests/3: the test case needs its events: "events" (inline) or "eventsFile" (a path relative to this file)',
+      `/tests/4/expect/0/key/verb: "verb" is not in the key of exec-into-pod's alerts, which are keyed by user.username`,
     ]);
   });
 
