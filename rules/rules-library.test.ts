@@ -52,6 +52,7 @@ const STATEFUL = [
   'rbac-grant-then-workload',
   'new-user-agent',
   'exec-into-privileged-pod',
+  'exec-into-privileged-pod-named',
   'token-requests-many-service-accounts',
   'delete-burst',
   'secret-read-burst',
