@@ -141,7 +141,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
 };
 
-describe('the starter rules on real audit data', () => {
+describe('the rule library on real audit data', () => {
   it('raise exactly the expected alerts on every fixture file, and nothing elsewhere', async () => {
     if (skipWithoutFixtures('default rules on real data')) return;
     const files = auditFixtureFiles().map((f) => f.slice('audit/'.length));
@@ -172,7 +172,7 @@ describe('the starter rules on real audit data', () => {
   });
 });
 
-describe('the starter rules live, in virtual time', () => {
+describe('the rule library live, in virtual time', () => {
   it('alert on an exec within a second, and on a secret burst once the 5-minute lateness has passed', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(() => {
