@@ -80,8 +80,13 @@ describe('the rule library', () => {
     expect(spec.rules.length).toBeGreaterThanOrEqual(48 + STATEFUL.length);
   });
 
-  it.each(profiles)('loads with the %s profile', async (profile) => {
-    expect(['eks', 'gke', 'aks', 'k3s', 'kind', 'kubeadm']).toContain(profile);
-    await expect(loadRuleFiles([rulesDir], { profile })).resolves.toBeDefined();
-  });
+  it.each(profiles)(
+    'passes every case with the %s profile selected, so a profile never breaks a rule',
+    async (profile) => {
+      expect(['eks', 'gke', 'aks', 'k3s', 'kind', 'kubeadm']).toContain(profile);
+      const withProfile = await ruleTestSuite([rulesDir], { profile });
+      expect(withProfile.cases).toHaveLength(suite.cases.length);
+      expect(withProfile.cases.filter((c) => c.failure.length > 0)).toEqual([]);
+    },
+  );
 });
