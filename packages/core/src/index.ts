@@ -29,12 +29,46 @@ export {
   type BooleanCondition,
   type ThresholdSpec,
   type SuppressSpec,
+  type SequenceDefinition,
+  type SequenceStepDefinition,
+  type NewTermDefinition,
+  type RuleTestCase,
+  type ExpectedAlert,
+  type RuleTestSpec,
+  type ProfileFile,
+  alertKeyFacts,
 } from './rules/rule-file.js';
 export { RulesError, type RuleProblem } from './rules/rule-problem.js';
 export { parseDuration, formatDuration } from './rules/duration.js';
 export { RULE_FILE_SCHEMA } from './rules/rule-file-schema.js';
 export { validateRuleFile } from './rules/validate-rule-file.js';
-export { loadRuleFiles, parseRuleSet, type ParsedRuleFile } from './rules/load-rule-files.js';
+export {
+  loadRuleFiles,
+  parseRuleSet,
+  type LoadRuleFilesOptions,
+  type ParseRuleSetOptions,
+  type ParsedRuleFile,
+} from './rules/load-rule-files.js';
+export { listProfiles, PROFILES_FOLDER, type ProfileSpec } from './rules/profiles.js';
+export {
+  runRuleTests,
+  runRuleTestFiles,
+  ruleTestCoverage,
+  compareAlerts,
+  withDefaults as withRuleTestDefaults,
+  RULE_TEST_EPOCH,
+  type RunRuleTestsOptions,
+  type RunRuleTestFilesOptions,
+  type RuleTestAlert,
+  type RuleTestCaseResult,
+  type RuleCoverage,
+  type RuleTestReport,
+} from './rules/rule-tests.js';
+export {
+  formatRuleTestReport,
+  describeRuleTestFailure,
+  type FormatRuleTestReportOptions,
+} from './rules/rule-tests-report.js';
 export {
   compileRuleSet,
   ruleSetProblems,
@@ -94,6 +128,8 @@ export {
 } from './stream/event-time-order.js';
 export { threshold, type Occurrence, type ThresholdOptions } from './stream/threshold.js';
 export { suppress, type SuppressOptions } from './stream/suppress.js';
+export { sequence, type SequenceOptions } from './stream/sequence.js';
+export { newTerm, type NewTermOptions } from './stream/new-term.js';
 export { detect, type DetectOptions } from './stream/detect.js';
 export { createStreamStats, type StreamStats } from './stream/stream-stats.js';
 

@@ -7,6 +7,7 @@ import type { AuditEvent } from '../event/audit-event.js';
 import { ConditionCompiler, type ConditionProblem, type EventTest } from './compile-conditions.js';
 import type { RuleSetSpec, RuleSpec } from './rule-file.js';
 import { RulesError, type RuleProblem } from './rule-problem.js';
+import { sequenceStepPointer } from './validate-rule-file.js';
 
 /** One compiled rule. */
 export interface CompiledRule {
@@ -18,6 +19,11 @@ export interface CompiledRule {
    * `errors` and the rule does not match that event, as json-rules-engine would fail the run.
    */
   test(event: AuditEvent): boolean;
+  /**
+   * For a sequence rule, whether the event matches step `index`'s conditions (`test` is true when any
+   * step matches). Never throws, as `test`.
+   */
+  testStep?(index: number, event: AuditEvent): boolean;
 }
 
 /** A compiled rule set. */
@@ -46,9 +52,21 @@ class Rule implements CompiledRule {
     private readonly onError: CompileRuleSetOptions['onError'],
   ) {}
 
+  /** Per-step predicates of a sequence rule, set by compileRuleSet. */
+  steps?: readonly EventTest[];
+
+  testStep(index: number, event: AuditEvent): boolean {
+    const step = this.steps?.[index];
+    return step !== undefined && this.guard(step, event);
+  }
+
   test(event: AuditEvent): boolean {
+    return this.guard(this.predicate, event);
+  }
+
+  private guard(predicate: EventTest, event: AuditEvent): boolean {
     try {
-      return this.predicate(event);
+      return predicate(event);
     } catch (err) {
       this.errors.set(this.name, (this.errors.get(this.name) ?? 0) + 1);
       if (this.onError !== undefined) {
@@ -81,7 +99,9 @@ function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: E
       if (rule === undefined || p.pointer.startsWith('/conditions/')) {
         problems.push({ file: sharedFile, pointer: p.pointer, message: p.message });
       } else {
-        problems.push({ file: rule.source.file, rule: rule.name, pointer: p.pointer, message: p.message });
+        // A sequence rule is compiled as { any: steps }: report its problems at the steps.
+        const pointer = rule.sequence !== undefined ? sequenceStepPointer(p.pointer) : p.pointer;
+        problems.push({ file: rule.source.file, rule: rule.name, pointer, message: p.message });
       }
     }
   };
@@ -98,6 +118,21 @@ function compileAll(spec: RuleSetSpec): { problems: RuleProblem[]; predicates: E
     return compiled.test;
   });
   return { problems, predicates };
+}
+
+/** Gives each sequence rule a predicate per step (their problems were reported with the rule's). */
+function compileSequenceSteps(spec: RuleSetSpec, rules: Rule[]): void {
+  if (!spec.rules.some((rule) => rule.sequence !== undefined)) return;
+  const compiler = new ConditionCompiler({ lists: spec.lists, conditions: spec.conditions });
+  for (const rule of rules) {
+    const sequence = rule.spec.sequence;
+    if (sequence === undefined) continue;
+    rule.steps = sequence.steps.map(
+      (step, i) =>
+        compiler.compileTopLevel(step.conditions, `/rules/${rule.spec.source.index}/sequence/steps/${i}/conditions`)
+          .test,
+    );
+  }
 }
 
 /**
@@ -123,6 +158,7 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
   if (problems.length > 0) throw new RulesError(problems);
   const errors = new Map<string, number>();
   const rules = spec.rules.map((rule, i) => new Rule(rule, rule.name, predicates[i]!, errors, options.onError));
+  compileSequenceSteps(spec, rules);
   const enabled = rules.filter((rule) => rule.spec.enabled);
   return {
     rules,

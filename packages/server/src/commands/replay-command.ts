@@ -18,7 +18,7 @@ import {
 import { deliverySetup, formatAlertPretty, loadConfig } from '@kaudit/sinks';
 import { defaultRulePaths } from './default-rules.js';
 import { type CommandIO, UsageError, write } from './io.js';
-import { printRuleProblems } from './rules-command.js';
+import { checkProfile, printRuleProblems } from './rules-command.js';
 
 const PROGRESS_EVERY_MS = 250;
 
@@ -26,7 +26,7 @@ const PROGRESS_EVERY_MS = 250;
 export const DEFAULT_DEAD_LETTER = 'kaudit-dead-letter.jsonl';
 
 /**
- * `kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] [--redact-path PATH]... FILE...`: streams audit log
+ * `kaudit replay [--rules PATH]... [--profile NAME] [--format pretty|json] [--lateness 5m] [--redact-path PATH]... FILE...`: streams audit log
  * files (JSON lines, JSON documents, `.gz`, `-` for stdin) through the rules in event time and prints
  * the alerts. With `--format json`, stdout carries exactly one alert per line, in its final state;
  * everything else (progress, summary, rejected lines) goes to stderr.
@@ -49,6 +49,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
       'no-redaction': { type: 'boolean', default: false },
       config: { type: 'string', short: 'c' },
       'dead-letter': { type: 'string' },
+      profile: { type: 'string', short: 'p' },
     },
   });
   const format = values.format;
@@ -61,9 +62,13 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   if (values['dead-letter'] !== undefined && configPath === undefined)
     throw new UsageError('--dead-letter needs --config (or KAUDIT_CONFIG): without sinks nothing is delivered');
 
+  const rulePaths = values.rules ?? defaultRulePaths(io.env, io.cwd);
+  await checkProfile(values.profile, rulePaths);
   let ruleSet;
   try {
-    ruleSet = compileRuleSet(await loadRuleFiles(values.rules ?? defaultRulePaths(io.env, io.cwd)));
+    ruleSet = compileRuleSet(
+      await loadRuleFiles(rulePaths, values.profile !== undefined ? { profile: values.profile } : {}),
+    );
   } catch (err) {
     if (err instanceof RulesError) {
       await printRuleProblems(io, err);
