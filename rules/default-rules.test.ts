@@ -23,32 +23,125 @@ async function replay(file: string): Promise<Alert[]> {
 }
 
 /**
- * Every alert the starter rules raise on the real corpus, by file. Any file or rule not listed must stay
- * quiet, so each entry is a positive test and everything else a negative one.
+ * Every alert the rule library raises on the real corpus, by file. Any file or rule not listed must stay
+ * quiet, so each entry is a positive test and everything else a negative one. Falco's own trace files test
+ * Falco's rules: each fires the rule of its scenario, plus the activity rule (info) Falco also fires on it.
  */
 const EXPECTED: Record<string, string[]> = {
   // kubectl exec (ResponseComplete, 101) and a privileged pod from kubectl apply.
   'crowdsec/k8s-audit-pod-exec-file.log': ['exec-into-pod'],
   'crowdsec/k8s-audit-priv-pod-file.log': ['privileged-pod'],
-  'falco/anonymous_creates_namespace_foo.json': ['anonymous-access-allowed'],
+  // An allowed anonymous namespace create: also a namespace outside allowed-namespaces, and the activity record.
+  'falco/anonymous_creates_namespace_foo.json': [
+    'anonymous-access-allowed',
+    'disallowed-namespace-created',
+    'namespace-created',
+  ],
   'falco/attach_cluster_admin_role.json': ['cluster-admin-binding'],
   'falco/attach_pod.json': ['exec-into-pod'],
-  'falco/exec_pod.json': ['exec-into-pod'],
+  // Falco's risky-ClusterRole scenarios: the specific rule, plus the activity record of the ClusterRole.
+  'falco/create_cluster_role_pod_exec.json': ['cluster-role-created', 'role-with-pod-exec'],
+  'falco/create_cluster_role_wildcard_resources.json': ['cluster-role-created', 'role-with-wildcard'],
+  'falco/create_cluster_role_wildcard_verbs.json': ['cluster-role-created', 'role-with-wildcard'],
+  'falco/create_cluster_role_write_privileges.json': ['cluster-role-created', 'role-with-write-privileges'],
+  'falco/create_clusterrole.json': ['cluster-role-created'],
+  'falco/create_clusterrolebinding.json': ['cluster-role-binding-created'],
+  'falco/create_configmap.json': ['configmap-created'],
+  'falco/create_configmap_no_sensitive_values.json': ['configmap-created'],
+  // Six ConfigMaps, each with one credential-like key (aws_access_key_id, password, passphrase, ...): six
+  // alerts; the six creations by one person roll up into one activity alert.
+  'falco/create_configmap_sensitive_values.json': [
+    'configmap-created',
+    ...Array<string>(6).fill('configmap-with-credentials'),
+  ],
+  'falco/create_deployment.json': ['deployment-created'],
+  'falco/create_nginx_pod_hostnetwork.json': ['hostnetwork-pod'],
   // Privileged in the first container, in the second, and in the second after one with no securityContext.
   'falco/create_nginx_pod_privileged.json': ['privileged-pod'],
   'falco/create_nginx_pod_privileged_2nd_container.json': ['privileged-pod'],
   'falco/create_nginx_pod_no_secctx_1st_container_privileged_2nd_container.json': ['privileged-pod'],
-  // Panther's hand-written detection events: two privileged pods, anonymous reads that were allowed
-  // (health and version endpoints stay quiet), an exec, and an attacker reading five secrets.
-  'panther/complete.jsonl': ['anonymous-access-allowed', 'privileged-pod', 'privileged-pod'],
-  'panther/fragments.jsonl': ['anonymous-access-allowed', 'exec-into-pod', 'secret-read-burst'],
-  // PerfSPEC, 4 minutes of a benign cluster installing Helm charts: the operators (Prometheus, Argo CD)
-  // reading their own namespaces' secrets stay quiet; the one alert is the human admin whose helm installs
-  // read more than 20 secrets in 4 minutes, which is what the rule describes.
-  'perfspec/audit-logs.jsonl.gz': ['secret-read-burst'],
+  'falco/create_nginx_pod_sensitive_mount.json': ['sensitive-mount-pod'],
+  'falco/create_nginx_pod_sensitive_mount_2nd_container.json': ['sensitive-mount-pod'],
+  'falco/create_nginx_service_nodeport.json': ['nodeport-service-created', 'service-created'],
+  'falco/create_nginx_service_nonodeport.json': ['service-created'],
+  'falco/create_secret.json': ['secret-created'],
+  'falco/create_service.json': ['service-created'],
+  'falco/create_serviceaccount.json': ['service-account-created'],
+  'falco/create_serviceaccount_kube_public_namespace.json': [
+    'service-account-created',
+    'service-account-created-in-kube-namespace',
+  ],
+  'falco/create_serviceaccount_kube_system_namespace.json': [
+    'service-account-created',
+    'service-account-created-in-kube-namespace',
+  ],
+  // Deleting system:kube-aggregator is a system role deleted, as Falco's scenario intends.
+  'falco/delete_cluster_role_kube_aggregator.json': ['cluster-role-deleted', 'system-role-modified'],
+  'falco/delete_clusterrole.json': ['cluster-role-deleted'],
+  'falco/delete_clusterrolebinding.json': ['cluster-role-binding-deleted'],
+  'falco/delete_configmap.json': ['configmap-deleted'],
+  'falco/delete_deployment.json': ['deployment-deleted'],
+  'falco/delete_namespace_foo.json': ['namespace-deleted'],
+  'falco/delete_secret.json': ['secret-deleted'],
+  'falco/delete_service.json': ['service-deleted'],
+  'falco/delete_serviceaccount.json': ['service-account-deleted'],
+  'falco/exec_pod.json': ['exec-into-pod'],
+  'falco/minikube_creates_namespace_foo.json': ['disallowed-namespace-created', 'namespace-created'],
+  'falco/modify_cluster_role_node_problem_detector.json': ['system-role-modified'],
+  'falco/some-user_creates_namespace_foo.json': ['disallowed-namespace-created', 'namespace-created'],
+  // Panther's hand-written detection events, read as they are (most fragments lack the stage, so the rules that
+  // need ResponseComplete skip them; scripts/panther-agreement.mjs fills defaults and compares rule by rule):
+  // two privileged pods, allowed and refused anonymous requests from public addresses, kube-system service
+  // accounts used from public addresses, an exec, refused secret reads, persons listing every secret, a person
+  // creating a Secret, and two clients new to their user (the events span several days, past the learning day).
+  'panther/complete.jsonl': [
+    'anonymous-access-allowed',
+    'anonymous-probe-from-public-ip',
+    'new-user-agent',
+    'new-user-agent',
+    'privileged-pod',
+    'privileged-pod',
+    'system-identity-from-public-ip',
+  ],
+  'panther/fragments.jsonl': [
+    'anonymous-access-allowed',
+    'anonymous-probe-from-public-ip',
+    'exec-into-pod',
+    'secret-access-denied',
+    'secret-access-denied',
+    'secret-created',
+    'secrets-listed-cluster-wide',
+    'secrets-listed-cluster-wide',
+    ...Array<string>(5).fill('system-identity-from-public-ip'),
+  ],
+  // PerfSPEC, 4 minutes of a benign kubeadm cluster installing Helm charts as kubernetes-admin: no high or
+  // critical alert. What fires is what the admin did, one alert per rule (repeats roll up): the activity
+  // records of the objects Helm created and deleted (info), the two DaemonSets (low), the five admission
+  // webhooks the charts register (medium) and Helm deleting its hook objects 25 times within a minute
+  // (delete-burst, medium). docs/rules-library.md gives the reason for each.
+  'perfspec/audit-logs.jsonl.gz': [
+    'admission-webhook-changed',
+    'cluster-role-binding-created',
+    'cluster-role-binding-deleted',
+    'cluster-role-created',
+    'cluster-role-deleted',
+    'configmap-created',
+    'daemonset-created',
+    'daemonset-created',
+    'delete-burst',
+    'deployment-created',
+    'role-binding-created',
+    'role-binding-deleted',
+    'role-created',
+    'role-deleted',
+    'secret-created',
+    'service-account-created',
+    'service-account-deleted',
+    'service-created',
+  ],
 };
 
-describe('the starter rules on real audit data', () => {
+describe('the rule library on real audit data', () => {
   it('raise exactly the expected alerts on every fixture file, and nothing elsewhere', async () => {
     if (skipWithoutFixtures('default rules on real data')) return;
     const files = auditFixtureFiles().map((f) => f.slice('audit/'.length));
@@ -69,15 +162,17 @@ describe('the starter rules on real audit data', () => {
     );
   });
 
-  it('count only the PerfSPEC admin in the secret burst, and with the burst over the threshold', async () => {
+  it("raise nothing high or critical on PerfSPEC, not even the secret burst Helm's own reads used to trigger", async () => {
     if (skipWithoutFixtures('default rules on real data')) return;
-    const [burst] = await replay(join(FIXTURES_DIR, 'audit/perfspec/audit-logs.jsonl.gz'));
-    expect(burst).toMatchObject({ rule: 'secret-read-burst', key: { 'user.username': 'kubernetes-admin' } });
-    expect(burst!.count).toBeGreaterThanOrEqual(5);
+    const alerts = await replay(join(FIXTURES_DIR, 'audit/perfspec/audit-logs.jsonl.gz'));
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.filter((a) => a.severity === 'high' || a.severity === 'critical')).toEqual([]);
+    // Every PerfSPEC alert is about the admin running helm, never about the operators it installed.
+    expect(new Set(alerts.map((a) => a.events[0]?.user))).toEqual(new Set(['kubernetes-admin']));
   });
 });
 
-describe('the starter rules live, in virtual time', () => {
+describe('the rule library live, in virtual time', () => {
   it('alert on an exec within a second, and on a secret burst once the 5-minute lateness has passed', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(() => {

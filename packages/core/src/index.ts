@@ -29,12 +29,46 @@ export {
   type BooleanCondition,
   type ThresholdSpec,
   type SuppressSpec,
+  type SequenceDefinition,
+  type SequenceStepDefinition,
+  type NewTermDefinition,
+  type RuleTestCase,
+  type ExpectedAlert,
+  type RuleTestSpec,
+  type ProfileFile,
+  alertKeyFacts,
 } from './rules/rule-file.js';
 export { RulesError, type RuleProblem } from './rules/rule-problem.js';
 export { parseDuration, formatDuration } from './rules/duration.js';
 export { RULE_FILE_SCHEMA } from './rules/rule-file-schema.js';
 export { validateRuleFile } from './rules/validate-rule-file.js';
-export { loadRuleFiles, parseRuleSet, type ParsedRuleFile } from './rules/load-rule-files.js';
+export {
+  loadRuleFiles,
+  parseRuleSet,
+  type LoadRuleFilesOptions,
+  type ParseRuleSetOptions,
+  type ParsedRuleFile,
+} from './rules/load-rule-files.js';
+export { listProfiles, PROFILES_FOLDER, type ProfileSpec } from './rules/profiles.js';
+export {
+  runRuleTests,
+  runRuleTestFiles,
+  ruleTestCoverage,
+  compareAlerts,
+  withDefaults as withRuleTestDefaults,
+  RULE_TEST_EPOCH,
+  type RunRuleTestsOptions,
+  type RunRuleTestFilesOptions,
+  type RuleTestAlert,
+  type RuleTestCaseResult,
+  type RuleCoverage,
+  type RuleTestReport,
+} from './rules/rule-tests.js';
+export {
+  formatRuleTestReport,
+  describeRuleTestFailure,
+  type FormatRuleTestReportOptions,
+} from './rules/rule-tests-report.js';
 export {
   compileRuleSet,
   ruleSetProblems,
@@ -51,7 +85,37 @@ export { compileMessage, defaultMessage, type MessageContext, type RenderMessage
 export { summarizeEvent } from './alert/summarize-event.js';
 
 export type { Sink, SendContext, SendResult } from './sink/sink.js';
-export { deliverNotices, type Delivery, type DeliveryStats } from './sink/deliver-notices.js';
+export {
+  createDelivery,
+  type Delivery,
+  type DeliveryEvent,
+  type DeliveryHealth,
+  type DeliveryOptions,
+} from './delivery/create-delivery.js';
+export { compileRoutes, type Route, type Router } from './delivery/routes.js';
+export {
+  KAUDIT_CONFIG_SCHEMA,
+  validateKauditConfig,
+  deliveryOptionsFromConfig,
+  durationMs,
+  type KauditConfig,
+  type SinkConfig,
+  type DeliveryConfig,
+  type DurationSetting,
+  type ValidateConfigOptions,
+} from './delivery/delivery-config.js';
+export {
+  deadLetterFile,
+  memoryDeadLetters,
+  type DeadLetterEntry,
+  type DeadLetterWriter,
+} from './delivery/dead-letter.js';
+export type { DeliveryCounters, DeliveryStats, SinkDeliveryStats } from './delivery/delivery-stats.js';
+export type { DestinationHealth } from './delivery/destination-queue.js';
+export { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './delivery/backoff.js';
+export type { RateLimit } from './delivery/token-bucket.js';
+export { systemClock, schedulerClock, type ClockTimer, type DeliveryClock } from './delivery/clock.js';
+export { createManualClock, type ManualClock } from './delivery/manual-clock.js';
 
 export { evaluate, type EvaluatedEvent } from './stream/evaluate.js';
 export {
@@ -64,6 +128,8 @@ export {
 } from './stream/event-time-order.js';
 export { threshold, type Occurrence, type ThresholdOptions } from './stream/threshold.js';
 export { suppress, type SuppressOptions } from './stream/suppress.js';
+export { sequence, type SequenceOptions } from './stream/sequence.js';
+export { newTerm, type NewTermOptions } from './stream/new-term.js';
 export { detect, type DetectOptions } from './stream/detect.js';
 export { createStreamStats, type StreamStats } from './stream/stream-stats.js';
 

@@ -7,13 +7,19 @@ import { rulesCommand } from './commands/rules-command.js';
 export const USAGE = `kaudit: Kubernetes audit events to security alerts
 
 Usage:
-  kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] FILE...
+  kaudit replay [--rules PATH]... [--profile NAME] [--format pretty|json] [--lateness 5m] FILE...
       Stream audit log files (JSON lines, JSON, .gz; - for stdin) through the rules and print alerts.
       --redact-path PATH   also redact this dotted path (* for any key or index); repeatable
       --no-redaction       turn redaction off (secrets then reach the output: know what you do)
       --quiet              no progress, summary or skipped-line reports on stderr
-  kaudit rules validate PATH...   Check rule files and folders; lists every problem, exit 1 on any.
-  kaudit rules schema             Print the JSON Schema of rule files (for editors).
+      --config FILE        also deliver the alerts to the sinks of this config (default $KAUDIT_CONFIG)
+      --dead-letter PATH   undelivered notices go here (default: the config's, else ./kaudit-dead-letter.jsonl)
+      --profile NAME       apply the environment profile rules/profiles/NAME.json (eks, gke, aks, ...)
+  kaudit rules validate [--profile NAME] PATH...
+      Check rule files and folders; lists every problem, exit 1 on any.
+  kaudit rules test [--profile NAME] [--no-coverage] PATH...
+      Run the rule files' inline tests: ✓/✗ per case, coverage gaps, exit 1 on any failure or gap.
+  kaudit rules schema             Print the JSON Schema of rule files, profiles and tests (for editors).
   kaudit --version
 
 Rules default to $KAUDIT_RULES, else ./rules, else the default library.

@@ -44,9 +44,12 @@ export function formatAlertPretty(notice: AlertNotice, options: PrettyOptions): 
   const badge = paint(SEVERITY_STYLE[a.severity], ` ${a.severity.toUpperCase()} `);
   if (notice.type === 'digest') {
     const merged = notice.digest ?? [a];
-    const keys = merged
-      .slice(0, 5)
-      .map((m) => Object.entries(m.key).map(([k, v]) => `${k}=${terminalSafe(String(v))}`).join(' ') || m.id);
+    const keys = merged.slice(0, 5).map(
+      (m) =>
+        Object.entries(m.key)
+          .map(([k, v]) => `${k}=${terminalSafe(String(v))}`)
+          .join(' ') || m.id,
+    );
     const more = merged.length > keys.length ? ` … ${merged.length - keys.length} more` : '';
     return `${badge} ${paint('bold', terminalSafe(a.title))} ${paint('dim', `[${a.rule}] digest of ${merged.length} alerts`)}\n  ${keys.join('\n  ')}${more}\n`;
   }

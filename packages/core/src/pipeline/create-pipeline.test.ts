@@ -5,6 +5,8 @@ import { auditEvent } from '../testing/audit-event-builder.js';
 import { parseRuleSet } from '../rules/load-rule-files.js';
 import { compileRuleSet } from '../rules/compile-rule-set.js';
 import type { RuleFile } from '../rules/rule-file.js';
+import { memoryDeadLetters } from '../delivery/dead-letter.js';
+import { createManualClock } from '../delivery/manual-clock.js';
 import { createPipeline } from './create-pipeline.js';
 
 const ruleFile: RuleFile = {
@@ -100,7 +102,7 @@ describe('createPipeline', () => {
       rejectedByReason: { 'kind is 0, expected "Event"': 1 },
       alerts: 2,
       matches: { 'secret-created': 1, 'pod-with-env': 1 },
-      deliveries: { recorder: { delivered: 2, retry: 0, rejected: 0, failed: 0 } },
+      deliveries: { recorder: { alerts: 2, delivered: 2, retried: 0, deadLettered: 0, queued: 0 } },
     });
     expect(pipeline.stats.redacted).toBeGreaterThanOrEqual(2);
   });
@@ -121,10 +123,44 @@ describe('createPipeline', () => {
       type: 'test',
       send: () => Promise.reject(new Error('boom')),
     };
-    const pipeline = createPipeline({ rules, sinks: [failing, good], tick: false });
+    const dead = memoryDeadLetters();
+    const pipeline = createPipeline({
+      rules,
+      sinks: [failing, good],
+      tick: false,
+      delivery: { deadLetter: dead, rate: { perSecond: 100, burst: 10 } },
+    });
     pipeline.pushBody(JSON.stringify(eventList()));
     await pipeline.end();
     expect(good.received).toHaveLength(2);
-    expect(pipeline.stats.deliveries.broken).toMatchObject({ failed: 2 });
+    // A throwing sink is a bug, not an outage: one minimal try each, then the dead letters.
+    expect(pipeline.stats.deliveries.broken).toMatchObject({ alerts: 2, deadLettered: 2, rejectedPayload: 4 });
+    expect(dead.entries.map((e) => [e.sink, e.code, e.notice.alert.rule])).toEqual([
+      ['broken', 'sink_error', 'secret-created'],
+      ['broken', 'sink_error', 'pod-with-env'],
+    ]);
+  });
+  it('delivers at 1 message/s per destination by default (virtual time), and end() waits for it', async () => {
+    const clock = createManualClock();
+    const times: number[] = [];
+    const sink: Sink = {
+      id: 'timed',
+      type: 'test',
+      async send() {
+        times.push(clock.now());
+        return { status: 'delivered' };
+      },
+    };
+    const pipeline = createPipeline({ rules, sinks: [sink], tick: false, delivery: { clock } });
+    for (let i = 0; i < 3; i++) pipeline.pushBody(JSON.stringify(eventList()));
+    let ended = false;
+    const end = pipeline.end().then(() => (ended = true));
+    await clock.advance(2999);
+    expect(ended).toBe(false);
+    await clock.runAll();
+    await end;
+    // Burst of 3, then one per second.
+    expect(times).toEqual([0, 0, 0, 1000, 2000, 3000]);
+    expect(pipeline.delivery.stats.timed).toMatchObject({ alerts: 6, delivered: 6, queued: 0 });
   });
 });

@@ -5,7 +5,9 @@ import type { Limits } from '../decode/index.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { createRedactor, type RedactionOptions } from '../redact/index.js';
 import type { CompiledRuleSet } from '../rules/compile-rule-set.js';
-import { deliverNotices, type DeliveryStats } from '../sink/deliver-notices.js';
+import { createDelivery, type Delivery, type DeliveryOptions } from '../delivery/create-delivery.js';
+import type { DeliveryStats } from '../delivery/delivery-stats.js';
+import type { Route } from '../delivery/routes.js';
 import type { Sink } from '../sink/sink.js';
 import { detect } from '../stream/detect.js';
 import { createStreamStats, type StreamStats } from '../stream/stream-stats.js';
@@ -16,6 +18,17 @@ export interface PipelineOptions {
   rules: CompiledRuleSet | (() => CompiledRuleSet);
   /** Where alerts go. Default: none (read `notices$`). */
   sinks?: readonly Sink[];
+  /**
+   * Which alerts go to which sinks (see `compileRoutes`). Default: every alert to every sink. Routes
+   * naming unknown sinks, or two sinks with one id, throw `invalid_config`.
+   */
+  routes?: readonly Route[];
+  /**
+   * The delivery layer: rate limit per destination, retries, digests, dead letters, clock, events
+   * (see `createDelivery`). `drainTimeout` (ms, default 30 s) bounds how long `end()` waits for queues;
+   * what is left then is dead-lettered.
+   */
+  delivery?: Omit<DeliveryOptions, 'sinks' | 'routes'> & { drainTimeout?: number };
   /** How late an event may arrive and still count in order (ms). Default 5 minutes. */
   lateness?: number;
   /** Idle watermark tick (ms) for live traffic; `false` for replays. Default 1000. */
@@ -65,7 +78,9 @@ export interface Pipeline {
    */
   readonly notices$: Observable<PipelineNotice>;
   readonly stats: PipelineStats;
-  /** Ends the input, flushes windows and suppression, waits for sinks to finish. */
+  /** The delivery layer: live counters (also in `stats.deliveries`), `health()`. */
+  readonly delivery: Delivery;
+  /** Ends the input, flushes windows and suppression, drains delivery (within `drainTimeout`), closes sinks. */
   end(): Promise<void>;
 }
 
@@ -105,7 +120,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     share(),
   );
   const done = new Promise<void>((resolve, reject) => notices$.subscribe({ complete: resolve, error: reject }));
-  const delivery = deliverNotices(notices$, options.sinks ?? []);
+  const { drainTimeout = 30_000, ...deliveryOptions } = options.delivery ?? {};
+  const delivery = createDelivery({
+    ...deliveryOptions,
+    sinks: options.sinks ?? [],
+    ...(options.routes ? { routes: options.routes } : {}),
+  });
+  // `end()` reports a stream error; delivery only takes the values.
+  notices$.subscribe({ next: (notice) => delivery.push(notice), error: () => undefined });
   stats.deliveries = delivery.stats;
 
   const pushDecoded = (result: DecodeResult): PushResult => {
@@ -129,12 +151,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     pushDecoded,
     notices$,
     stats,
+    delivery,
     async end() {
       input.complete();
-      await done;
-      await delivery.drain();
-      delivery.stop();
-      await Promise.all((options.sinks ?? []).map((s) => s.close?.()));
+      try {
+        await done;
+      } finally {
+        await delivery.drain(drainTimeout);
+        await delivery.close();
+      }
     },
   };
 }

@@ -8,11 +8,13 @@ import {
   ConditionCompiler,
   type CompiledCondition,
   type ConditionProblem,
+  type EventTest,
   type FactCache,
 } from './compile-conditions.js';
 import { buildRuleIndex } from './rule-index.js';
 import type { RuleSetSpec, RuleSpec } from './rule-file.js';
 import { RulesError, type RuleProblem } from './rule-problem.js';
+import { sequenceStepPointer } from './validate-rule-file.js';
 
 /** One compiled rule. */
 export interface CompiledRule {
@@ -24,6 +26,11 @@ export interface CompiledRule {
    * `errors` and the rule does not match that event, as json-rules-engine would fail the run.
    */
   test(event: AuditEvent): boolean;
+  /**
+   * For a sequence rule, whether the event matches step `index`'s conditions (`test` is true when any
+   * step matches). Never throws, as `test`.
+   */
+  testStep?(index: number, event: AuditEvent): boolean;
 }
 
 /** A compiled rule set. */
@@ -53,15 +60,27 @@ class Rule implements CompiledRule {
     private readonly cache: FactCache,
   ) {}
 
+  /** Per-step predicates of a sequence rule, set by compileRuleSet. */
+  steps?: readonly EventTest[];
+
+  testStep(index: number, event: AuditEvent): boolean {
+    const step = this.steps?.[index];
+    return step !== undefined && this.guard(step, event);
+  }
+
   test(event: AuditEvent): boolean {
     this.cache.epoch++;
-    return this.evaluate(event);
+    return this.guard(this.predicate, event);
   }
 
   /** {@link test} within the current fact-cache epoch: match() evaluates every candidate in one. */
   evaluate(event: AuditEvent): boolean {
+    return this.guard(this.predicate, event);
+  }
+
+  private guard(predicate: EventTest, event: AuditEvent): boolean {
     try {
-      return this.predicate(event);
+      return predicate(event);
     } catch (err) {
       this.errors.set(this.name, (this.errors.get(this.name) ?? 0) + 1);
       if (this.onError !== undefined) {
@@ -103,7 +122,9 @@ function compileAll(spec: RuleSetSpec): Compiled {
       if (rule === undefined || p.pointer.startsWith('/conditions/')) {
         problems.push({ file: sharedFile, pointer: p.pointer, message: p.message });
       } else {
-        problems.push({ file: rule.source.file, rule: rule.name, pointer: p.pointer, message: p.message });
+        // A sequence rule is compiled as { any: steps }: report its problems at the steps.
+        const pointer = rule.sequence !== undefined ? sequenceStepPointer(p.pointer) : p.pointer;
+        problems.push({ file: rule.source.file, rule: rule.name, pointer, message: p.message });
       }
     }
   };
@@ -120,6 +141,21 @@ function compileAll(spec: RuleSetSpec): Compiled {
     return compiled;
   });
   return { problems, predicates, compiler, cache };
+}
+
+/** Gives each sequence rule a predicate per step (their problems were reported with the rule's). */
+function compileSequenceSteps(spec: RuleSetSpec, rules: Rule[]): void {
+  if (!spec.rules.some((rule) => rule.sequence !== undefined)) return;
+  const compiler = new ConditionCompiler({ lists: spec.lists, conditions: spec.conditions });
+  for (const rule of rules) {
+    const sequence = rule.spec.sequence;
+    if (sequence === undefined) continue;
+    rule.steps = sequence.steps.map(
+      (step, i) =>
+        compiler.compileTopLevel(step.conditions, `/rules/${rule.spec.source.index}/sequence/steps/${i}/conditions`)
+          .test,
+    );
+  }
 }
 
 /**
@@ -147,6 +183,7 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
   const rules = spec.rules.map(
     (rule, i) => new Rule(rule, rule.name, predicates[i]!.test, errors, options.onError, cache),
   );
+  compileSequenceSteps(spec, rules);
   const enabledIndexes = spec.rules.flatMap((rule, i) => (rule.enabled ? [i] : []));
   // Only the rules that can match the event's verb, resource and stage are evaluated (rule-index.ts).
   const index = buildRuleIndex(

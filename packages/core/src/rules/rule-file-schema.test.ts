@@ -1,6 +1,18 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import type { LeafCondition, RuleDefinition, RuleFile, SuppressSpec, ThresholdSpec } from './rule-file.js';
+import type {
+  ExpectedAlert,
+  LeafCondition,
+  NewTermDefinition,
+  ProfileFile,
+  RuleDefinition,
+  RuleFile,
+  RuleTestCase,
+  SequenceDefinition,
+  SequenceStepDefinition,
+  SuppressSpec,
+  ThresholdSpec,
+} from './rule-file.js';
 import { RULE_FILE_SCHEMA } from './rule-file-schema.js';
 import { DESIGN_EXAMPLE } from './test-design-example.js';
 
@@ -119,9 +131,21 @@ describe('RULE_FILE_SCHEMA', () => {
   });
 
   it('has exactly the properties of the RuleFile types (schema and types cannot drift apart)', () => {
-    expect(propertiesOf('root')).toEqual(
-      keysOf<RuleFile>({ $schema: true, lists: true, conditions: true, rules: true }),
+    expect(propertiesOf('ruleFile')).toEqual(
+      keysOf<RuleFile>({ $schema: true, lists: true, conditions: true, rules: true, tests: true }),
     );
+    expect(propertiesOf('profileFile')).toEqual(
+      keysOf<ProfileFile>({ $schema: true, profile: true, description: true, lists: true }),
+    );
+    expect(propertiesOf('testCase')).toEqual(
+      keysOf<RuleTestCase>({ name: true, rules: true, profile: true, events: true, eventsFile: true, expect: true }),
+    );
+    expect(propertiesOf('expectedAlert')).toEqual(keysOf<ExpectedAlert>({ rule: true, count: true, key: true }));
+    expect(propertiesOf('sequence')).toEqual(keysOf<SequenceDefinition>({ within: true, steps: true }));
+    expect(propertiesOf('sequenceStep')).toEqual(
+      keysOf<SequenceStepDefinition>({ name: true, conditions: true, key: true }),
+    );
+    expect(propertiesOf('newTerm')).toEqual(keysOf<NewTermDefinition>({ fields: true, history: true, learnFor: true }));
     expect(propertiesOf('rule')).toEqual(
       keysOf<RuleDefinition>({
         name: true,
@@ -131,6 +155,8 @@ describe('RULE_FILE_SCHEMA', () => {
         tags: true,
         enabled: true,
         conditions: true,
+        sequence: true,
+        newTerm: true,
         threshold: true,
         suppress: true,
         lateness: true,
@@ -152,6 +178,52 @@ describe('RULE_FILE_SCHEMA', () => {
         name: true,
       }),
     );
+  });
+
+  it('accepts a rule file with tests, a sequence and a newTerm, and a profile file', () => {
+    const validate = strictValidator();
+    const conditions = { all: [{ fact: 'verb', operator: 'equal', value: 'create' }] };
+    const file = {
+      rules: [
+        {
+          name: 'grant-then-use',
+          severity: 'high',
+          sequence: {
+            within: '10m',
+            steps: [
+              { name: 'grant', conditions, key: ['effectiveUser'] },
+              { name: 'use', conditions, key: ['effectiveUser'] },
+            ],
+          },
+        },
+        {
+          name: 'new-agent',
+          severity: 'low',
+          conditions,
+          newTerm: { fields: ['userAgent'], history: '7d', learnFor: '1h' },
+        },
+      ],
+      tests: [
+        {
+          name: 'fires',
+          rules: ['grant-then-use'],
+          profile: 'eks',
+          events: [{ verb: 'create' }],
+          expect: [{ rule: 'grant-then-use', count: 2, key: { effectiveUser: 'alice' } }],
+        },
+        { name: 'from a file', eventsFile: 'tests/x.jsonl', expect: [] },
+      ],
+    };
+    expect(validate(file), JSON.stringify(validate.errors)).toBe(true);
+    const profile = {
+      $schema: '../rule-file.schema.json',
+      profile: 'eks',
+      description: 'EKS',
+      lists: { a: ['eks:*'] },
+    };
+    expect(validate(profile), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ profile: 'eks', lists: {}, rules: [] })).toBe(false);
+    expect(validate({ profile: 'eks' })).toBe(false);
   });
 
   it('is plain JSON, so `kaudit rules schema` can print it as a file', () => {

@@ -30,45 +30,158 @@ const CONDITION_NAME = {
   description: 'A name for this condition, reported by json-rules-engine in its results (optional).',
 } as const;
 
-/** The JSON Schema (draft-07) of a kaudit rule file. */
+/** The JSON Schema (draft-07) of a kaudit rule file, or of an environment profile (a file with `profile`). */
 export const RULE_FILE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'kaudit rule file',
   description:
-    'Rules that turn Kubernetes audit events into security alerts. Conditions are json-rules-engine conditions, unchanged.',
-  type: 'object',
-  required: ['rules'],
-  additionalProperties: false,
-  properties: {
-    $schema: {
-      type: 'string',
-      description: 'The JSON Schema of this file (for editors); kaudit ignores it.',
-    },
-    lists: {
+    'Rules that turn Kubernetes audit events into security alerts (conditions are json-rules-engine conditions, unchanged), or an environment profile when the file has "profile".',
+  if: {
+    type: 'object',
+    required: ['profile'],
+    properties: { profile: { description: 'Present only in environment profiles.' } },
+  },
+  then: { $ref: '#/definitions/profileFile' },
+  else: { $ref: '#/definitions/ruleFile' },
+  definitions: {
+    ruleFile: {
       type: 'object',
-      description:
-        'Named lists of constant values. Each becomes a fact, so a condition can use it: "value": { "fact": "system-users" }. Lists are shared by every loaded rule file.',
-      propertyNames: { $ref: '#/definitions/sharedName' },
-      additionalProperties: {
-        type: 'array',
-        description: 'The values of the list: strings, numbers or booleans.',
-        items: { type: ['string', 'number', 'boolean'] },
+      description: 'A rule file: lists, shared conditions, rules and their inline tests.',
+      required: ['rules'],
+      additionalProperties: false,
+      properties: {
+        $schema: {
+          type: 'string',
+          description: 'The JSON Schema of this file (for editors); kaudit ignores it.',
+        },
+        lists: {
+          type: 'object',
+          description:
+            'Named lists of constant values. Each becomes a fact, so a condition can use it: "value": { "fact": "system-users" }. Lists are shared by every loaded rule file.',
+          propertyNames: { $ref: '#/definitions/sharedName' },
+          additionalProperties: { $ref: '#/definitions/listValues' },
+        },
+        conditions: {
+          type: 'object',
+          description:
+            'Named shared conditions, used from rules as { "condition": "name" } (json-rules-engine shared conditions). Shared by every loaded rule file.',
+          propertyNames: { $ref: '#/definitions/sharedName' },
+          additionalProperties: { $ref: '#/definitions/topLevelCondition' },
+        },
+        rules: {
+          type: 'array',
+          description: 'The rules of this file.',
+          items: { $ref: '#/definitions/rule' },
+        },
+        tests: {
+          type: 'array',
+          description:
+            'Inline test cases, run by `kaudit rules test`: events go through every loaded rule, and the alerts of the rules in scope must equal "expect".',
+          items: { $ref: '#/definitions/testCase' },
+        },
       },
     },
-    conditions: {
+    profileFile: {
       type: 'object',
       description:
-        'Named shared conditions, used from rules as { "condition": "name" } (json-rules-engine shared conditions). Shared by every loaded rule file.',
-      propertyNames: { $ref: '#/definitions/sharedName' },
-      additionalProperties: { $ref: '#/definitions/topLevelCondition' },
+        'An environment profile (rules/profiles/NAME.json), selected with --profile NAME: its lists are appended to the lists of the same name.',
+      required: ['profile', 'lists'],
+      additionalProperties: false,
+      properties: {
+        $schema: {
+          type: 'string',
+          description: 'The JSON Schema of this file (for editors); kaudit ignores it.',
+        },
+        profile: {
+          type: 'string',
+          pattern: RULE_NAME_PATTERN,
+          description: 'The profile name, equal to the file name without .json (eks, gke, aks, k3s, kind, kubeadm).',
+        },
+        description: {
+          type: 'string',
+          description: 'Which environment this profile is for and what it adds.',
+        },
+        lists: {
+          type: 'object',
+          description:
+            "Values to append to the loaded rule files' lists of the same name (each list must exist in a rule file).",
+          propertyNames: { $ref: '#/definitions/sharedName' },
+          additionalProperties: { $ref: '#/definitions/listValues' },
+        },
+      },
     },
-    rules: {
+    listValues: {
       type: 'array',
-      description: 'The rules of this file.',
-      items: { $ref: '#/definitions/rule' },
+      description: 'The values of the list: strings, numbers or booleans.',
+      items: { type: ['string', 'number', 'boolean'] },
     },
-  },
-  definitions: {
+    testCase: {
+      type: 'object',
+      description:
+        'One test: its events (with defaults filled in) go through the whole rule set, then the alerts of the rules in scope must equal "expect" as a multiset.',
+      required: ['name', 'expect'],
+      additionalProperties: false,
+      properties: {
+        name: {
+          type: 'string',
+          minLength: 1,
+          description: 'What the case shows, e.g. "exec by a person alerts"; unique in the file.',
+        },
+        rules: {
+          type: 'array',
+          minItems: 1,
+          description:
+            'Whose alerts are compared (default: every rule of this file). A rule named here and not expected must stay quiet: that is its quiet case for coverage.',
+          items: { type: 'string', pattern: RULE_NAME_PATTERN },
+        },
+        profile: {
+          type: ['string', 'null'],
+          pattern: RULE_NAME_PATTERN,
+          description:
+            'Run this case with that environment profile (rules/profiles/NAME.json); null: always without one, even under `kaudit rules test --profile`. Default: the profile of the run.',
+        },
+        events: {
+          type: 'array',
+          description:
+            'Audit events, partial: apiVersion, kind, level (Metadata), stage (ResponseComplete) and auditID are filled in, and without timestamps both are 2026-01-01T00:00:00Z plus the index in seconds.',
+          items: { type: 'object' },
+        },
+        eventsFile: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'Instead of "events": a file of audit events (JSON lines, a JSON event or array, or an EventList), relative to this rule file.',
+        },
+        expect: {
+          type: 'array',
+          description: 'The alerts expected from the rules in scope, as a multiset; [] means none of them fires.',
+          items: { $ref: '#/definitions/expectedAlert' },
+        },
+      },
+    },
+    expectedAlert: {
+      type: 'object',
+      description: 'One expected alert: its rule, and optionally its final count and some of its key values.',
+      required: ['rule'],
+      additionalProperties: false,
+      properties: {
+        rule: {
+          type: 'string',
+          pattern: RULE_NAME_PATTERN,
+          description: 'The rule that raises it.',
+        },
+        count: {
+          type: 'integer',
+          minimum: 1,
+          description: "The alert's final count (events it stands for, roll-ups included).",
+        },
+        key: {
+          type: 'object',
+          description:
+            'Key facts and values the alert must have, e.g. { "user.username": "alice" } (a subset of its key).',
+        },
+      },
+    },
     sharedName: {
       type: 'string',
       description: 'A list or shared condition name: a letter, then letters, digits, "_" or "-".',
@@ -90,7 +203,7 @@ export const RULE_FILE_SCHEMA = {
     rule: {
       type: 'object',
       description: 'One rule: when its conditions match (and its threshold is reached), it raises an alert.',
-      required: ['name', 'severity', 'conditions'],
+      required: ['name', 'severity'],
       additionalProperties: false,
       properties: {
         name: {
@@ -125,7 +238,17 @@ export const RULE_FILE_SCHEMA = {
         conditions: {
           $ref: '#/definitions/topLevelCondition',
           description:
-            'When the rule matches: json-rules-engine conditions with exactly one of "all", "any", "not" or "condition" at the top.',
+            'When the rule matches: json-rules-engine conditions with exactly one of "all", "any", "not" or "condition" at the top. Required unless the rule has a sequence.',
+        },
+        sequence: {
+          $ref: '#/definitions/sequence',
+          description:
+            'Instead of conditions: fire when events match these steps in event-time order, with equal keys, the last within "within" of the first.',
+        },
+        newTerm: {
+          $ref: '#/definitions/newTerm',
+          description:
+            'With conditions: fire only when the combination of these facts\' values was not seen within "history" before.',
         },
         threshold: {
           $ref: '#/definitions/threshold',
@@ -173,6 +296,69 @@ export const RULE_FILE_SCHEMA = {
         distinct: {
           $ref: '#/definitions/factPath',
           description: 'Count distinct values of this fact instead of events.',
+        },
+      },
+    },
+    sequence: {
+      type: 'object',
+      description: 'Steps matched in event-time order, correlated by their keys, all within "within".',
+      required: ['within', 'steps'],
+      additionalProperties: false,
+      properties: {
+        within: {
+          $ref: '#/definitions/duration',
+          description: 'The longest time (event time) from the first step to the last.',
+        },
+        steps: {
+          type: 'array',
+          minItems: 2,
+          description: 'Two or more steps, in the order they must happen.',
+          items: { $ref: '#/definitions/sequenceStep' },
+        },
+      },
+    },
+    sequenceStep: {
+      type: 'object',
+      description: "One step of a sequence: its conditions and the facts whose values must equal the first step's.",
+      required: ['conditions'],
+      additionalProperties: false,
+      properties: {
+        name: {
+          type: 'string',
+          minLength: 1,
+          description: 'A name for the step (e.g. "grant", "use"), for people.',
+        },
+        conditions: {
+          $ref: '#/definitions/topLevelCondition',
+          description: 'What an event must match to be this step (json-rules-engine conditions).',
+        },
+        key: {
+          type: 'array',
+          description:
+            "Facts whose values must equal the first step's key values, position by position; every step has as many. Paths may differ per step.",
+          items: { $ref: '#/definitions/factPath' },
+        },
+      },
+    },
+    newTerm: {
+      type: 'object',
+      description: 'Fire on a combination of values not seen within "history" (event time); learn silently first.',
+      required: ['fields', 'history'],
+      additionalProperties: false,
+      properties: {
+        fields: {
+          type: 'array',
+          minItems: 1,
+          description: 'Facts whose values make the term; an event lacking any of them is ignored.',
+          items: { $ref: '#/definitions/factPath' },
+        },
+        history: {
+          $ref: '#/definitions/duration',
+          description: 'How long a term stays known after it was last seen: 7d.',
+        },
+        learnFor: {
+          $ref: '#/definitions/duration',
+          description: "Learn terms silently for this long (event time) after the rule's first match (default 0s).",
         },
       },
     },

@@ -198,7 +198,7 @@ describe('validateRuleFile: problems', () => {
       '/conditions/leafy': expect.stringContaining('put this fact test inside { "all": [ ... ] }'),
       '/rules/0/severity': 'severity must be one of info, low, medium, high, critical; got "urgent"',
       '/rules/1/severty': 'unknown property "severty" (did you mean "severity"?)',
-      '/rules/2': 'the rule is missing the required property "conditions"',
+      '/rules/2': 'the rule is missing the required property "conditions" (or a "sequence" instead)',
       '/rules/3/threshold/count': 'threshold.count must be at least 1; got 0',
       '/rules/3/threshold/within':
         'threshold.within must be a duration such as 500ms, 30s, 1m, 1.5h, 2d or 1h30m; got "5 minutes"',
@@ -324,5 +324,110 @@ describe('validateRuleFile: problems', () => {
     expect(ok.rules[0]!.lateness).toBe(0);
     const bad = validateRuleFile(oneRule({ lateness: 'soon' }), 'f.json');
     expect(bad.problems.map((p) => p.pointer)).toEqual(['/rules/0/lateness']);
+  });
+});
+
+describe('validateRuleFile: sequence and newTerm', () => {
+  const ALL = { all: [] };
+  const messages = (json: unknown) =>
+    validateRuleFile(json, 'f.json').problems.map((p) => `${p.pointer}: ${p.message}`);
+
+  it('converts a sequence: steps with default keys, the rule conditions any step, the alert key the last step', () => {
+    const { problems, rules } = validateRuleFile(
+      {
+        rules: [
+          {
+            name: 's',
+            severity: 'high',
+            sequence: {
+              within: '10m',
+              steps: [
+                { conditions: ALL, key: ['a'] },
+                { name: 'use', conditions: ALL, key: ['b'] },
+              ],
+            },
+            suppress: { for: '1h' },
+          },
+        ],
+      },
+      'f.json',
+    );
+    expect(problems).toEqual([]);
+    expect(rules[0]).toMatchObject({
+      conditions: { any: [ALL, ALL] },
+      sequence: { within: 600_000, withinText: '10m', steps: [{ key: ['a'] }, { name: 'use', key: ['b'] }] },
+      suppress: { key: ['b'] },
+    });
+  });
+
+  it('converts a newTerm with learnFor defaulting to zero, and keys suppression by its fields', () => {
+    const { rules } = validateRuleFile(
+      {
+        rules: [
+          {
+            name: 'n',
+            severity: 'low',
+            conditions: ALL,
+            newTerm: { fields: ['userAgent'], history: '7d' },
+            suppress: { for: '1h' },
+          },
+        ],
+      },
+      'f.json',
+    );
+    expect(rules[0]).toMatchObject({
+      newTerm: { fields: ['userAgent'], history: 7 * 86_400_000, historyText: '7d', learnFor: 0 },
+      suppress: { key: ['userAgent'] },
+    });
+  });
+
+  it('refuses a rule with neither conditions nor a sequence, and the combinations that mean nothing', () => {
+    expect(messages({ rules: [{ name: 'x', severity: 'low' }] })).toEqual([
+      '/rules/0: the rule is missing the required property "conditions" (or a "sequence" instead)',
+    ]);
+    expect(
+      messages({
+        rules: [
+          {
+            name: 'x',
+            severity: 'low',
+            conditions: ALL,
+            newTerm: { fields: [], history: '0s', learnFor: 'soon' },
+            threshold: { count: 2, within: '1m' },
+          },
+        ],
+      }),
+    ).toEqual([
+      '/rules/0/newTerm/fields: newTerm.fields must have at least 1 item(s); got an array',
+      '/rules/0/newTerm/history: newTerm.history must be longer than zero; got "0s"',
+      '/rules/0/newTerm/learnFor: newTerm.learnFor must be a duration such as 500ms, 30s, 1m, 1.5h, 2d or 1h30m; got "soon"',
+      '/rules/0/threshold: a newTerm rule cannot have a threshold: it fires on the first event of a new term',
+    ]);
+  });
+
+  it('refuses a sequence step with an unknown key, a bad key fact, a repeated name, or no conditions', () => {
+    expect(
+      messages({
+        rules: [
+          {
+            name: 'x',
+            severity: 'low',
+            sequence: {
+              within: '5m',
+              steps: [
+                { name: 'a', conditions: ALL, key: ['user..name'] },
+                { name: 'a', conditions: ALL, key: ['b'], keys: [] },
+                { key: ['c'] },
+              ],
+            },
+          },
+        ],
+      }),
+    ).toEqual([
+      '/rules/0/sequence/steps/0/key/0: invalid fact: "user..name" has an empty segment',
+      '/rules/0/sequence/steps/1/name: duplicate step name "a": step 0 has it too',
+      '/rules/0/sequence/steps/1/keys: unknown property "keys" (did you mean "key"?)',
+      '/rules/0/sequence/steps/2: sequence.steps[2] is missing the required property "conditions"',
+    ]);
   });
 });

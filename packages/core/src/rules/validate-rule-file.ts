@@ -16,7 +16,15 @@ import {
   pointerSegments,
   valueAtPointer,
 } from './json-pointer.js';
-import type { Condition, RuleDefinition, RuleSpec } from './rule-file.js';
+import { dirname, resolve } from 'node:path';
+import type {
+  Condition,
+  RuleDefinition,
+  RuleSpec,
+  RuleTestCase,
+  RuleTestSpec,
+  TopLevelCondition,
+} from './rule-file.js';
 import { RULE_FILE_SCHEMA, RULE_NAME_PATTERN, SHARED_NAME_PATTERN } from './rule-file-schema.js';
 import type { RuleProblem } from './rule-problem.js';
 
@@ -30,6 +38,10 @@ export interface RuleFileValidation {
   lists: Record<string, unknown[]>;
   /** The shared conditions without problems. */
   conditions: Record<string, Condition>;
+  /** The inline test cases without problems, in file order. */
+  tests: RuleTestSpec[];
+  /** Set when the file is an environment profile (it has `profile`): its name and description. */
+  profile?: { name: string; description?: string };
 }
 
 /** Options of {@link validateRuleFile}. */
@@ -39,6 +51,11 @@ export interface ValidateRuleFileOptions {
    * global, so `{ "condition": "x" }` may name one of them. Without it, only this file's count.
    */
   knownConditions?: ReadonlySet<string>;
+  /**
+   * Rule names defined by every file loaded with this one: a test case's `rules` may name any of
+   * them. Without it, only this file's rules count.
+   */
+  knownRules?: ReadonlySet<string>;
 }
 
 /** A problem before it gets its file and rule name. */
@@ -97,7 +114,7 @@ export function validateRuleFile(
   file: string,
   options: ValidateRuleFileOptions = {},
 ): RuleFileValidation {
-  const result: RuleFileValidation = { problems: [], rules: [], lists: {}, conditions: {} };
+  const result: RuleFileValidation = { problems: [], rules: [], lists: {}, conditions: {}, tests: [] };
   if (depthExceeds(json, MAX_DEPTH)) {
     result.problems.push({ file, pointer: '', message: `the file is nested deeper than ${MAX_DEPTH} levels` });
     return result;
@@ -132,7 +149,36 @@ export function validateRuleFile(
       if (clean(jsonPointer('rules', index))) result.rules.push(toRuleSpec(rule as RuleDefinition, file, index));
     });
   }
+  const profile = own(json, 'profile');
+  if (typeof profile === 'string') {
+    const description = own(json, 'description');
+    result.profile = { name: profile, ...(typeof description === 'string' ? { description } : {}) };
+  }
+  const tests = own(json, 'tests');
+  if (Array.isArray(tests)) {
+    const fileRules = Array.isArray(rules)
+      ? rules.flatMap((r: unknown) => (isPlainObject(r) && typeof r.name === 'string' ? [r.name] : []))
+      : [];
+    tests.forEach((test, index) => {
+      if (clean(jsonPointer('tests', index)))
+        result.tests.push(toTestSpec(test as RuleTestCase, file, index, fileRules));
+    });
+  }
   return result;
+}
+
+function toTestSpec(test: RuleTestCase, file: string, index: number, fileRules: string[]): RuleTestSpec {
+  const spec: RuleTestSpec = {
+    name: test.name,
+    scope: [...(test.rules ?? fileRules)],
+    scoped: test.rules !== undefined,
+    expect: test.expect.map((e) => ({ ...e })),
+    source: { file, index },
+  };
+  if (test.profile !== undefined) spec.profile = test.profile;
+  if (test.events !== undefined) spec.events = test.events;
+  if (test.eventsFile !== undefined) spec.eventsFile = resolve(dirname(file), test.eventsFile);
+  return spec;
 }
 
 /** Converts a rule that passed validation: defaults filled in, durations in milliseconds. */
@@ -143,7 +189,7 @@ function toRuleSpec(rule: RuleDefinition, file: string, index: number): RuleSpec
     severity: rule.severity,
     tags: [...(rule.tags ?? [])],
     enabled: rule.enabled ?? true,
-    conditions: rule.conditions,
+    conditions: rule.conditions ?? sequenceConditions(rule),
     source: { file, index },
   };
   if (rule.description !== undefined) spec.description = rule.description;
@@ -157,13 +203,50 @@ function toRuleSpec(rule: RuleDefinition, file: string, index: number): RuleSpec
     };
     if (t.distinct !== undefined) spec.threshold.distinct = t.distinct;
   }
+  if (rule.sequence) {
+    spec.sequence = {
+      within: parseDuration(rule.sequence.within)!,
+      withinText: rule.sequence.within,
+      steps: rule.sequence.steps.map((step) => ({
+        ...(step.name !== undefined ? { name: step.name } : {}),
+        conditions: step.conditions,
+        key: [...(step.key ?? [])],
+      })),
+    };
+  }
+  if (rule.newTerm) {
+    const n = rule.newTerm;
+    spec.newTerm = {
+      fields: [...n.fields],
+      history: parseDuration(n.history)!,
+      historyText: n.history,
+      learnFor: n.learnFor !== undefined ? parseDuration(n.learnFor)! : 0,
+    };
+  }
   if (rule.suppress) {
     const s = rule.suppress;
-    spec.suppress = { for: parseDuration(s.for)!, forText: s.for, key: [...(s.key ?? rule.threshold?.groupBy ?? [])] };
+    const lastStep = rule.sequence?.steps[rule.sequence.steps.length - 1];
+    const key = s.key ?? rule.threshold?.groupBy ?? lastStep?.key ?? rule.newTerm?.fields ?? [];
+    spec.suppress = { for: parseDuration(s.for)!, forText: s.for, key: [...key] };
   }
   if (rule.lateness !== undefined) spec.lateness = parseDuration(rule.lateness)!;
   if (rule.message !== undefined) spec.message = rule.message;
   return spec;
+}
+
+/**
+ * What the evaluate stage tests for a sequence rule: any step. The compiler reports problems of step
+ * `i` at `/rules/N/conditions/any/i`, which {@link sequenceStepPointer} maps back to the step.
+ */
+export function sequenceConditions(rule: {
+  sequence?: { steps: Array<{ conditions: TopLevelCondition }> };
+}): TopLevelCondition {
+  return { any: (rule.sequence?.steps ?? []).map((step) => step.conditions) };
+}
+
+/** `/rules/N/conditions/any/I/rest` → `/rules/N/sequence/steps/I/conditions/rest`, for sequence rules' problems. */
+export function sequenceStepPointer(pointer: string): string {
+  return pointer.replace(/^(\/rules\/[0-9]+)\/conditions\/any\/([0-9]+)/, '$1/sequence/steps/$2/conditions');
 }
 
 /** The name of the rule a pointer lies in (`/rules/3/...`), when that rule has a string name. */
@@ -247,7 +330,8 @@ function explainSchemaErrors(errors: readonly ErrorObject[], root: unknown): Fin
 
   for (const e of errors) {
     // oneOf: replaced above. propertyNames: its inner errors (which carry the name) say more.
-    if (e.keyword === 'oneOf' || e.keyword === 'propertyNames') continue;
+    // if: the profile-or-rule-file switch at the root; the branch's own errors say what is wrong.
+    if (e.keyword === 'oneOf' || e.keyword === 'propertyNames' || e.keyword === 'if') continue;
     const owner = ownerOf(e.instancePath);
     if (owner !== undefined) {
       const branch = locations.get(owner);
@@ -350,7 +434,9 @@ function labelOf(pointer: string): string {
   if (segments.length === 2 && section === 'rules') return 'the rule';
   if (segments.length === 2 && section === 'lists') return `list "${name}"`;
   if (segments.length === 2 && section === 'conditions') return `shared condition "${name}"`;
-  if (section === 'rules' && segments[2] !== 'conditions') return segments.slice(2).map(step).join('');
+  if (section === 'rules' && !segments.slice(2).includes('conditions')) return segments.slice(2).map(step).join('');
+  if (section === 'tests' && segments.length === 2) return `test case ${name}`;
+  if (section === 'tests') return segments.slice(2).map(step).join('');
   if (section === 'lists') return `list "${name}" item ${segments.slice(2).join('/')}`;
   const last = segments[segments.length - 1]!;
   return /^[0-9]+$/.test(last) ? `${segments[segments.length - 2]}[${last}]` : last;
@@ -393,6 +479,8 @@ function describeError(e: ErrorObject): Finding {
       const words = PATTERN_WORDS[String(params.pattern)] ?? `text matching ${String(params.pattern)}`;
       return finding(`${label} must be ${words}; got ${describeValue(e.data)}`);
     }
+    case 'minItems':
+      return finding(`${label} must have at least ${String(params.limit)} item(s); got ${describeValue(e.data)}`);
     case 'minimum':
       return finding(`${label} must be at least ${String(params.limit)}; got ${describeValue(e.data)}`);
     case 'minLength':
@@ -576,6 +664,45 @@ function semanticFindings(json: unknown, options: ValidateRuleFileOptions): Find
       else push(at('name'), `duplicate rule name "${name}": the rule at ${jsonPointer('rules', first)} has it too`);
     }
     walkCondition(own(rule, 'conditions'), at('conditions'));
+    checkRuleKind(rule, at, push);
+    const sequence = own(rule, 'sequence');
+    if (isPlainObject(sequence)) {
+      checkDuration(own(sequence, 'within'), at('sequence', 'within'));
+      const steps = own(sequence, 'steps');
+      if (Array.isArray(steps)) {
+        let firstKeyLength: number | undefined;
+        const stepNames = new Map<string, number>();
+        steps.forEach((step: unknown, i) => {
+          if (!isPlainObject(step)) return;
+          walkCondition(own(step, 'conditions'), at('sequence', 'steps', i, 'conditions'));
+          const key = own(step, 'key');
+          checkFactList(key, at('sequence', 'steps', i, 'key'));
+          const length = Array.isArray(key) ? key.length : key === undefined ? 0 : undefined;
+          if (length !== undefined) {
+            if (firstKeyLength === undefined) firstKeyLength = length;
+            else if (length !== firstKeyLength) {
+              push(
+                at('sequence', 'steps', i, key === undefined ? '' : 'key').replace(/\/$/, ''),
+                `step ${i} has ${length} key fact(s) but the first step has ${firstKeyLength}: every step's key lists the same values, in the same order (the paths may differ)`,
+              );
+            }
+          }
+          const stepName = own(step, 'name');
+          if (typeof stepName === 'string') {
+            const first = stepNames.get(stepName);
+            if (first !== undefined)
+              push(at('sequence', 'steps', i, 'name'), `duplicate step name "${stepName}": step ${first} has it too`);
+            else stepNames.set(stepName, i);
+          }
+        });
+      }
+    }
+    const newTerm = own(rule, 'newTerm');
+    if (isPlainObject(newTerm)) {
+      checkFactList(own(newTerm, 'fields'), at('newTerm', 'fields'));
+      checkDuration(own(newTerm, 'history'), at('newTerm', 'history'));
+      checkDuration(own(newTerm, 'learnFor'), at('newTerm', 'learnFor'), true);
+    }
     const threshold = own(rule, 'threshold');
     if (isPlainObject(threshold)) {
       checkDuration(own(threshold, 'within'), at('threshold', 'within'));
@@ -597,5 +724,105 @@ function semanticFindings(json: unknown, options: ValidateRuleFileOptions): Find
       }
     }
   });
+  checkTests(json, rules, options, push);
   return findings;
+}
+
+/** A rule has `conditions` or a `sequence` (not both), and only the combinations that mean something. */
+function checkRuleKind(
+  rule: Record<string, unknown>,
+  at: (...segments: Array<string | number>) => string,
+  push: (pointer: string, message: string) => void,
+): void {
+  const has = (key: string) => hasOwn(rule, key);
+  // A misspelt "condtions" is reported as unknown with a "did you mean"; saying it is missing adds nothing.
+  const misspelt = Object.keys(rule).some((k) => closest(k, ['conditions', 'sequence']) !== undefined);
+  if (!has('conditions') && !has('sequence') && !misspelt) {
+    push(at(), 'the rule is missing the required property "conditions" (or a "sequence" instead)');
+  }
+  if (has('conditions') && has('sequence')) {
+    push(
+      at('sequence'),
+      'a rule has either "conditions" or a "sequence", not both: a sequence\'s conditions are its steps\'',
+    );
+  }
+  if (has('sequence') && has('threshold'))
+    push(at('threshold'), 'a sequence rule cannot have a threshold: it fires once per completed sequence');
+  if (has('sequence') && has('newTerm'))
+    push(at('newTerm'), 'newTerm needs "conditions"; it cannot be combined with a sequence');
+  if (has('newTerm') && has('threshold'))
+    push(at('threshold'), 'a newTerm rule cannot have a threshold: it fires on the first event of a new term');
+}
+
+/**
+ * Test cases: `events` or `eventsFile` (one of them), names unique in the file, `rules` naming loaded
+ * rules, and `expect` naming only rules in the case's scope (anything else could never be met).
+ */
+function checkTests(
+  json: Record<string, unknown>,
+  rules: unknown[],
+  options: ValidateRuleFileOptions,
+  push: (pointer: string, message: string) => void,
+): void {
+  const tests = own(json, 'tests');
+  if (!Array.isArray(tests)) return;
+  const fileRules = rules.flatMap((r: unknown) => (isPlainObject(r) && typeof r.name === 'string' ? [r.name] : []));
+  const known = new Set([...fileRules, ...(options.knownRules ?? [])]);
+  const names = new Map<string, number>();
+  tests.forEach((test: unknown, index) => {
+    if (!isPlainObject(test)) return;
+    const at = (...segments: Array<string | number>) => jsonPointer('tests', index, ...segments);
+    const name = own(test, 'name');
+    if (typeof name === 'string') {
+      const first = names.get(name);
+      if (first !== undefined)
+        push(at('name'), `duplicate test name "${name}": the test at ${jsonPointer('tests', first)} has it too`);
+      else names.set(name, index);
+    }
+    const hasEvents = hasOwn(test, 'events');
+    const hasFile = hasOwn(test, 'eventsFile');
+    if (hasEvents === hasFile) {
+      push(
+        hasEvents ? at('eventsFile') : at(),
+        hasEvents
+          ? 'a test case has "events" or "eventsFile", not both'
+          : 'the test case needs its events: "events" (inline) or "eventsFile" (a path relative to this file)',
+      );
+    }
+    const scoped = own(test, 'rules');
+    let scope: string[] = fileRules;
+    if (Array.isArray(scoped)) {
+      scope = [];
+      scoped.forEach((rule: unknown, i) => {
+        if (typeof rule !== 'string') return;
+        scope.push(rule);
+        if (!known.has(rule)) {
+          const guess = closest(rule, [...known]);
+          const hint = guess !== undefined ? ` (did you mean "${guess}"?)` : '';
+          push(at('rules', i), `unknown rule "${rule}"${hint}; a test case can scope any loaded rule`);
+        }
+      });
+    }
+    const expected = own(test, 'expect');
+    if (!Array.isArray(expected)) return;
+    const inScope = new Set(scope);
+    expected.forEach((e: unknown, i) => {
+      if (!isPlainObject(e)) return;
+      const rule = own(e, 'rule');
+      if (typeof rule !== 'string' || inScope.has(rule)) return;
+      const where = Array.isArray(scoped)
+        ? 'the case\'s "rules"'
+        : 'this file (set "rules" to test a rule of another file)';
+      push(at('expect', i, 'rule'), `rule "${rule}" is not in the scope of this case: ${where}`);
+    });
+    const key = (e: unknown) => (isPlainObject(e) ? own(e, 'key') : undefined);
+    expected.forEach((e: unknown, i) => {
+      const k = key(e);
+      if (isPlainObject(k))
+        for (const fact of Object.keys(k)) {
+          const problem = factPathProblem(fact);
+          if (problem !== undefined) push(at('expect', i, 'key', fact), `invalid fact: ${problem}`);
+        }
+    });
+  });
 }

@@ -4,7 +4,11 @@ import type { AlertNotice } from '../alert/alert.js';
 export type SendResult =
   /** Done. `ref` is the sink's handle for the alert (a Slack `ts`), passed back for its roll-ups. */
   | { status: 'delivered'; ref?: string }
-  /** Try again later; `after` (ms) when the destination said when, e.g. from `Retry-After`. */
+  /**
+   * Try again later; `after` (ms) when the destination said when, e.g. from `Retry-After`. `code`
+   * `ratelimited` / `rate_limited` marks a rate limit (HTTP 429): delivery pauses that destination for
+   * exactly `after` without using up an attempt.
+   */
   | { status: 'retry'; reason: string; code?: string; after?: number }
   /**
    * Will never succeed as sent: `config` (bad token, unknown channel: the sink is unhealthy) or

@@ -4,6 +4,8 @@ import type { AuditEvent } from '../event/audit-event.js';
 import type { CompiledRuleSet } from '../rules/compile-rule-set.js';
 import { evaluate } from './evaluate.js';
 import { eventTimeOrder, type EventTimeOrderOptions } from './event-time-order.js';
+import { newTerm } from './new-term.js';
+import { sequence } from './sequence.js';
 import type { StreamStats } from './stream-stats.js';
 import { suppress } from './suppress.js';
 import { threshold } from './threshold.js';
@@ -16,8 +18,8 @@ export interface DetectOptions extends Omit<EventTimeOrderOptions, 'stats'> {
 }
 
 /**
- * The whole rule stage as one operator: evaluate, order by event time, threshold windows,
- * suppression. Events in, notices out.
+ * The whole rule stage as one operator: evaluate, order by event time, threshold windows, sequences,
+ * new terms, suppression. Events in, notices out.
  *
  * @example
  * events$.pipe(detect(ruleSet, { lateness: 60_000 })).subscribe((n) => n.type === 'alert' && console.log(n.alert));
@@ -36,6 +38,9 @@ export function detect(
     evaluate(rules, stats),
     eventTimeOrder({ ...order, ...(stats ? { stats } : {}) }),
     threshold(sizes),
+    // Sequence and newTerm rules have no threshold: each of their matches reaches them as one occurrence.
+    sequence(sizes),
+    newTerm({ ...(maxKeys !== undefined ? { maxKeys } : {}), ...(stats ? { stats } : {}) }),
     suppress(sizes),
   );
 }

@@ -49,7 +49,13 @@ export interface EventTimeOrderOptions {
 
 /** True when a rule's outcome depends on the order of its matches (it keeps state). */
 export function isStateful(rule: CompiledRule): boolean {
-  return rule.spec.threshold !== undefined || rule.spec.suppress !== undefined;
+  const spec = rule.spec;
+  return (
+    spec.threshold !== undefined ||
+    spec.suppress !== undefined ||
+    spec.sequence !== undefined ||
+    spec.newTerm !== undefined
+  );
 }
 
 function before(a: Match, b: Match): boolean {

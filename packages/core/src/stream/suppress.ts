@@ -4,7 +4,7 @@ import { alertId } from '../alert/alert-id.js';
 import { compileMessage, defaultMessage, type RenderMessage } from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
-import type { RuleSpec } from '../rules/rule-file.js';
+import { alertKeyFacts, type RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
 import type { StreamStats } from './stream-stats.js';
 import { keyText, type Occurrence } from './threshold.js';
@@ -64,7 +64,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
       const stateOf = (spec: RuleSpec): RuleState => {
         let state = states.get(spec.name);
         if (state === undefined || state.spec !== spec) {
-          const keyNames = spec.suppress?.key ?? spec.threshold?.groupBy ?? [];
+          const keyNames = alertKeyFacts(spec);
           // A reloaded rule keeps its open alerts: state is per rule name, rebuilt only for the new spec.
           state = {
             spec,
@@ -125,6 +125,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           message: state.render(occ.event, {
             count: occ.count,
             ...(spec.threshold ? { within: spec.threshold.withinText } : {}),
+            ...(spec.sequence ? { within: spec.sequence.withinText } : {}),
             ...(occ.distinct ? { distinct: occ.distinct } : {}),
           }),
           key,

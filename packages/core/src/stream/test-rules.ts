@@ -43,3 +43,31 @@ export function testRuleSet(rules: CompiledRule[]): CompiledRuleSet {
 export function thresholdSpec(count: number, withinMs: number, groupBy: string[] = [], distinct?: string) {
   return { count, within: withinMs, withinText: `${withinMs / 1000}s`, groupBy, ...(distinct ? { distinct } : {}) };
 }
+
+/**
+ * A hand-built sequence rule: one predicate and key per step, `within` in ms. Its `test` is true when
+ * any step matches, as the compiled rule's is.
+ */
+export function testSequenceRule(
+  spec: Partial<RuleSpec> & { name: string },
+  steps: Array<{ test: (event: AuditEvent) => boolean; key?: string[] }>,
+  withinMs: number,
+): CompiledRule {
+  const rule = testRule(
+    {
+      ...spec,
+      sequence: {
+        within: withinMs,
+        withinText: `${withinMs / 60_000}m`,
+        steps: steps.map((s, i) => ({ name: `step-${i}`, conditions: { all: [] }, key: s.key ?? [] })),
+      },
+    },
+    (event) => steps.some((s) => s.test(event)),
+  );
+  return Object.assign(rule, { testStep: (i: number, event: AuditEvent) => steps[i]?.test(event) === true });
+}
+
+/** `newTerm` of a RuleSpec from readable units. */
+export function newTermSpec(fields: string[], historyMs: number, learnForMs = 0) {
+  return { fields, history: historyMs, historyText: `${historyMs / 1000}s`, learnFor: learnForMs };
+}

@@ -11,3 +11,4 @@ export {
   skipWithoutFixtures,
 } from './fixtures.js';
 export { auditEvent, type AuditEventInit } from './audit-event-builder.js';
+export { ruleTestSuite, type RuleTestSuite, type RuleTestSuiteCase } from '../rules/rule-tests-suite.js';

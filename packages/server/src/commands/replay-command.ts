@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   compileRuleSet,
@@ -10,20 +11,30 @@ import {
   readEvents,
   RulesError,
   type Alert,
+  type DeliveryEvent,
+  type PipelineOptions,
   type PipelineStats,
 } from '@kaudit/core';
-import { formatAlertPretty } from '@kaudit/sinks';
+import { deliverySetup, formatAlertPretty, loadConfig } from '@kaudit/sinks';
 import { defaultRulePaths } from './default-rules.js';
 import { type CommandIO, UsageError, write } from './io.js';
-import { printRuleProblems } from './rules-command.js';
+import { checkProfile, printRuleProblems } from './rules-command.js';
 
 const PROGRESS_EVERY_MS = 250;
 
+/** Where a replay that delivers keeps what it could not deliver, unless the config or `--dead-letter` say. */
+export const DEFAULT_DEAD_LETTER = 'kaudit-dead-letter.jsonl';
+
 /**
- * `kaudit replay [--rules PATH]... [--format pretty|json] [--lateness 5m] [--redact-path PATH]... FILE...`: streams audit log
+ * `kaudit replay [--rules PATH]... [--profile NAME] [--format pretty|json] [--lateness 5m] [--redact-path PATH]... FILE...`: streams audit log
  * files (JSON lines, JSON documents, `.gz`, `-` for stdin) through the rules in event time and prints
  * the alerts. With `--format json`, stdout carries exactly one alert per line, in its final state;
  * everything else (progress, summary, rejected lines) goes to stderr.
+ *
+ * With `--config FILE` (or `$KAUDIT_CONFIG`) the alerts are also delivered to the config's sinks through
+ * the delivery layer (routes, rate limits, retries); what cannot be delivered goes to the dead-letter
+ * file (`--dead-letter PATH`, else the config's, else ./kaudit-dead-letter.jsonl, created only when
+ * needed), and the exit code is 1.
  */
 export async function replayCommand(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -36,6 +47,9 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
       quiet: { type: 'boolean', short: 'q', default: false },
       'redact-path': { type: 'string', multiple: true },
       'no-redaction': { type: 'boolean', default: false },
+      config: { type: 'string', short: 'c' },
+      'dead-letter': { type: 'string' },
+      profile: { type: 'string', short: 'p' },
     },
   });
   const format = values.format;
@@ -44,10 +58,17 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   const lateness = parseDuration(values.lateness);
   if (lateness === undefined) throw new UsageError(`--lateness "${values.lateness}" is not a duration (e.g. 30s, 5m)`);
   if (positionals.length === 0) throw new UsageError('kaudit replay needs at least one file (or - for stdin)');
+  const configPath = values.config ?? (io.env.KAUDIT_CONFIG || undefined);
+  if (values['dead-letter'] !== undefined && configPath === undefined)
+    throw new UsageError('--dead-letter needs --config (or KAUDIT_CONFIG): without sinks nothing is delivered');
 
+  const rulePaths = values.rules ?? defaultRulePaths(io.env, io.cwd);
+  await checkProfile(values.profile, rulePaths);
   let ruleSet;
   try {
-    ruleSet = compileRuleSet(await loadRuleFiles(values.rules ?? defaultRulePaths(io.env, io.cwd)));
+    ruleSet = compileRuleSet(
+      await loadRuleFiles(rulePaths, values.profile !== undefined ? { profile: values.profile } : {}),
+    );
   } catch (err) {
     if (err instanceof RulesError) {
       await printRuleProblems(io, err);
@@ -57,7 +78,26 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   }
 
   const redaction = { enabled: !values['no-redaction'], paths: values['redact-path'] ?? [] };
-  const pipeline = createPipeline({ rules: ruleSet, lateness, tick: false, redaction });
+  let delivering: Pick<PipelineOptions, 'sinks' | 'routes' | 'delivery'> = {};
+  let deadLetterPath: string | undefined;
+  const deliveryEvents: DeliveryEvent[] = [];
+  if (configPath !== undefined) {
+    // A bad config ends the run before any work, with every fault listed (exit 1).
+    const config = await loadConfig(resolve(io.cwd, configPath));
+    const flag = values['dead-letter'];
+    const setup = deliverySetup(config, io.env, {
+      deadLetter: resolve(io.cwd, flag ?? config.delivery?.deadLetter ?? DEFAULT_DEAD_LETTER),
+      onEvent: (e) => void (e.type !== 'dead-lettered' && deliveryEvents.push(e)),
+    });
+    deadLetterPath = setup.deadLetterPath;
+    // A replay waits for its alerts to be delivered or given up (the retry budget bounds that).
+    delivering = {
+      sinks: setup.sinks,
+      ...(setup.routes ? { routes: setup.routes } : {}),
+      delivery: { drainTimeout: Infinity, ...setup.delivery },
+    };
+  }
+  const pipeline = createPipeline({ rules: ruleSet, lateness, tick: false, redaction, ...delivering });
   const pending: string[] = [];
   const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
   pipeline.notices$.subscribe((notice) => {
@@ -115,11 +155,17 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   await flush();
   if (progress) await write(io.stderr, '\r\u001b[K');
   if (!values.quiet) await write(io.stderr, summary(pipeline.stats, started, ruleSet.errors));
+  let undelivered = 0;
+  if (configPath !== undefined) {
+    const report = deliverySummary(pipeline.stats, deliveryEvents, deadLetterPath);
+    undelivered = report.undelivered;
+    if (!values.quiet || undelivered > 0) await write(io.stderr, report.text);
+  }
   if (failed) {
     await write(io.stderr, `kaudit: ${failed.message}\n`);
     return 1;
   }
-  return 0;
+  return undelivered > 0 ? 1 : 0;
 }
 
 /** The paths that cannot be opened for reading (with the reason), and the sizes of those that can. */
@@ -179,4 +225,29 @@ export function summary(stats: PipelineStats, started: number, ruleErrors: Reado
     lines.push(`  ${n} evaluation error(s) in ${rule}: those events did not match it`);
   if (stats.late > 0) lines.push(`  ${stats.late} matches arrived later than the allowed lateness`);
   return `${lines.join('\n')}\n`;
+}
+
+/** What delivery did, per sink, and where the undelivered went. */
+export function deliverySummary(
+  stats: PipelineStats,
+  events: readonly DeliveryEvent[],
+  deadLetterPath: string | undefined,
+): { text: string; undelivered: number } {
+  const lines: string[] = [];
+  let undelivered = 0;
+  for (const [id, s] of Object.entries(stats.deliveries)) {
+    const parts = [`${s.delivered + s.digested} of ${s.alerts} alerts delivered`];
+    if (s.digested > 0) parts.push(`${s.digested} in ${s.digests} digests`);
+    if (s.rollups > 0) parts.push(`${s.rollups} updates`);
+    if (s.retried > 0) parts.push(`${s.retried} retries (${s.rateLimited} rate-limited)`);
+    if (s.deadLettered > 0) parts.push(`${s.deadLettered} dead-lettered`);
+    lines.push(`  sink ${id}: ${parts.join(', ')}`);
+    undelivered += s.deadLettered + s.rollupsDeadLettered;
+  }
+  for (const e of events)
+    if (e.type === 'unhealthy') lines.push(`  sink ${e.sink} (${e.destination}) is unhealthy: ${e.reason}`);
+    else if (e.type === 'dead-letter-failed')
+      lines.push(`  could not write the dead-letter file: ${(e.error as Error)?.message ?? String(e.error)}`);
+  if (undelivered > 0 && deadLetterPath) lines.push(`  undelivered notices are in ${deadLetterPath}`);
+  return { text: `kaudit replay: delivery\n${lines.join('\n')}\n`, undelivered };
 }
