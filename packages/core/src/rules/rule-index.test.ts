@@ -92,13 +92,24 @@ describe('requiredValues', () => {
 
 // Generated rules over the indexed facts (and one that is not), in every form the index reads or
 // must ignore, against generated events: the index never changes which rules match.
-const fact = fc.constantFrom('verb', 'objectRef.resource', 'stage', 'objectRef.namespace');
-const valueFor = (f: string) =>
+const fact = fc.constantFrom(
+  'verb',
+  'objectRef.resource',
+  'stage',
+  'objectRef.namespace',
+  'responseStatus.code',
+  'isAnonymous',
+);
+const valueFor = (f: string): fc.Arbitrary<unknown> =>
   f === 'verb'
     ? fc.constantFrom(...VERBS)
     : f === 'stage'
       ? fc.constantFrom(...STAGES)
-      : fc.constantFrom(...RESOURCES, 'kube-system');
+      : f === 'responseStatus.code'
+        ? fc.constantFrom(200, 403, 404)
+        : f === 'isAnonymous'
+          ? fc.boolean()
+          : fc.constantFrom(...RESOURCES, 'kube-system');
 const leaf: fc.Arbitrary<Condition> = fact.chain((f) =>
   fc.oneof(
     valueFor(f).map((value) => ({ fact: f, operator: 'equal', value })),
@@ -131,6 +142,14 @@ const event = fc.record(
       {
         resource: fc.constantFrom(...RESOURCES, 'deployments', 'events'),
         namespace: fc.constantFrom('default', 'kube-system'),
+      },
+      { requiredKeys: [] },
+    ),
+    responseStatus: fc.record({ code: fc.constantFrom(200, 403, 404, 500) }, { requiredKeys: [] }),
+    user: fc.record(
+      {
+        username: fc.constantFrom('alice', 'system:anonymous'),
+        groups: fc.constantFrom(['system:authenticated'], ['system:unauthenticated']),
       },
       { requiredKeys: [] },
     ),

@@ -11,12 +11,15 @@
  * evaluation errors are counted exactly as without the index (json-rules-engine evaluates every
  * member of a priority group, so an error elsewhere can fail a rule whatever the indexed fact).
  */
-import { compileFactPath, type FactGetter } from '../event/fact-path.js';
-import { isDerivedFact } from '../event/derived-facts.js';
+import type { FactGetter } from '../event/fact-path.js';
+import { eventFactGetter } from '../event/resolve-fact.js';
 import type { RuleSetSpec } from './rule-file.js';
 
-/** The facts rules are indexed by. */
-export const INDEXED_FACTS = ['verb', 'objectRef.resource', 'stage'] as const;
+/**
+ * The facts rules are indexed by: what detections pin most (the request), then what rules that
+ * apply to every resource still require (a response code, an anonymous caller).
+ */
+export const INDEXED_FACTS = ['verb', 'objectRef.resource', 'stage', 'responseStatus.code', 'isAnonymous'] as const;
 
 const hasOwn = (value: object, key: string): boolean => Object.prototype.hasOwnProperty.call(value, key);
 
@@ -119,13 +122,17 @@ export function buildRuleIndex<R>(
   rules: readonly R[],
   indexed: readonly IndexedRule[],
   spec: Pick<RuleSetSpec, 'lists' | 'conditions'>,
-  getter: (fact: string) => FactGetter = compileFactPath,
+  getter: (fact: string) => FactGetter = eventFactGetter as (fact: string) => FactGetter,
 ): RuleIndex<R> {
-  // A fact that is also a list name, or a derived fact, is not the event field: leave it alone.
-  const facts = INDEXED_FACTS.filter((f) => !hasOwn(spec.lists, f) && !isDerivedFact(f));
-  const allowed: Allowed[][] = indexed.map((rule) =>
-    facts.map((fact) => (rule.mayThrow ? undefined : requiredValues(rule.conditions, fact, spec))),
+  // A fact that is also a list name is a constant, not read from the event: leave it alone. Facts
+  // no rule constrains cost nothing per event.
+  const candidateFacts = INDEXED_FACTS.filter((f) => !hasOwn(spec.lists, f));
+  const analysed: Allowed[][] = indexed.map((rule) =>
+    candidateFacts.map((fact) => (rule.mayThrow ? undefined : requiredValues(rule.conditions, fact, spec))),
   );
+  const used = candidateFacts.map((_, f) => analysed.some((perRule) => perRule[f] !== undefined));
+  const facts = candidateFacts.filter((_, f) => used[f]);
+  const allowed: Allowed[][] = analysed.map((perRule) => perRule.filter((_, f) => used[f]));
   const keys: FactKey[] = facts.map((fact, f) => {
     const ids = new Map<unknown, number>();
     for (const perRule of allowed) for (const v of perRule[f] ?? []) if (!ids.has(v)) ids.set(v, ids.size + 1);
