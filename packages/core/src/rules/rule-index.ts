@@ -1,6 +1,7 @@
 /**
- * An index of rules by the values they require of `verb`, `objectRef.resource` and `stage`, so that
- * for each event only the rules that can match it are evaluated. Almost every detection pins one
+ * An index of rules by the values they require of a few facts ({@link INDEXED_FACTS}: `verb`,
+ * `objectRef.resource`, `stage`, ...), so that for each event only the rules that can match it are
+ * evaluated. Almost every detection pins one
  * resource and a few verbs (`equal` / `in` at the top of its `all`); an event that is a `watch` of
  * `leases` then meets no rule at all.
  *
