@@ -45,15 +45,16 @@ export function digestMessage(alerts: readonly Alert[], options: { minimal?: boo
       elements: [
         { type: 'mrkdwn', text: `rule ${inlineCode(first.rule, 200)}` },
         { type: 'mrkdwn', text: `events *${events}*` },
-        {
-          type: 'mrkdwn',
-          text:
-            firstSeen === lastSeen
-              ? escapeSlackText(firstSeen, 40)
-              : `${escapeSlackText(firstSeen, 40)} → ${escapeSlackText(lastSeen, 40)}`,
-        },
+        // Slack refuses an empty text element, so a missing time still shows something.
+        { type: 'mrkdwn', text: seenText(firstSeen, lastSeen) },
       ],
     },
   ];
   return { text, blocks };
+}
+
+function seenText(firstSeen: string, lastSeen: string): string {
+  const first = escapeSlackText(firstSeen, 40) || '—';
+  const last = escapeSlackText(lastSeen, 40) || '—';
+  return first === last ? first : `${first} → ${last}`;
 }
