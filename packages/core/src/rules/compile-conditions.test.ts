@@ -76,7 +76,7 @@ async function expectBoth(condition: unknown, event: AuditEvent, expected: Outco
 }
 
 // A fact test that throws on every event: `in` against a fact reference that is undefined.
-const THROWS = { fact: 'verb', operator: 'in', value: { fact: 'no.such.field' } };
+const THROWS = { fact: 'verb', operator: 'in', value: { fact: 'objectRef.no.such.field' } };
 const FALSE = { fact: 'verb', operator: 'equal', value: 'never' };
 const TRUE = { fact: 'verb', operator: 'equal', value: 'get' };
 

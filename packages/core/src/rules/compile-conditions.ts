@@ -22,13 +22,16 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 import type { AuditEvent } from '../event/audit-event.js';
-import { isDerivedFact } from '../event/derived-facts.js';
-import { factPathProblem } from '../event/fact-path.js';
+import { AUDIT_EVENT_FIELDS } from '../event/audit-event-fields.js';
+import { DERIVED_FACTS, isDerivedFact } from '../event/derived-facts.js';
+import { factPathProblem, parseFactPath } from '../event/fact-path.js';
+import { closest } from './closest-name.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import { compileComparison, describeType, parseOperator, type ParsedOperator, type ValueProblem } from './operators.js';
 import { compileJsonPath } from './json-path.js';
 import type { Condition } from './rule-file.js';
 
+const EVENT_FIELDS: ReadonlySet<string> = new Set(AUDIT_EVENT_FIELDS);
 /** A compiled condition: the event in, a strict boolean out. May throw (see `mayThrow`). */
 export type EventTest = (event: AuditEvent) => boolean;
 
@@ -472,6 +475,16 @@ export class ConditionCompiler {
       const problem = factPathProblem(factName);
       if (problem !== undefined) {
         this.problem(factPointer, `invalid fact: ${problem}`);
+        return undefined;
+      }
+      const field = parseFactPath(factName)[0]!;
+      if (!EVENT_FIELDS.has(field)) {
+        const known = [...Object.keys(this.scope.lists), ...Object.keys(DERIVED_FACTS), ...AUDIT_EVENT_FIELDS];
+        const guess = closest(factName, known) ?? closest(field, AUDIT_EVENT_FIELDS);
+        this.problem(
+          factPointer,
+          `unknown fact "${factName}": not a list of the rule set, a derived fact, or a field of an audit event${guess !== undefined ? ` (did you mean "${guess}"?)` : ''}`,
+        );
         return undefined;
       }
     }

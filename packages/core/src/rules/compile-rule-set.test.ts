@@ -137,6 +137,50 @@ describe('problems', () => {
   });
 });
 
+describe('unknown facts', () => {
+  it('refuses a misspelled list or field instead of reading a missing field on every event', () => {
+    const spec = ruleSet(
+      [
+        rule('typo-list', { all: [{ fact: 'verb', operator: 'in', value: { fact: 'read-verb' } }] }),
+        rule('typo-field', { all: [{ fact: 'objetRef.resource', operator: 'equal', value: 'secrets' }] }, {}, 1),
+      ],
+      { lists: { 'read-verbs': ['get'] } },
+    );
+    expect(ruleSetProblems(spec)).toEqual([
+      {
+        file: 'rules/a.json',
+        rule: 'typo-list',
+        pointer: '/rules/0/conditions/all/0/value/fact',
+        message:
+          'unknown fact "read-verb": not a list of the rule set, a derived fact, or a field of an audit event (did you mean "read-verbs"?)',
+      },
+      {
+        file: 'rules/a.json',
+        rule: 'typo-field',
+        pointer: '/rules/1/conditions/all/0/fact',
+        message: expect.stringContaining('(did you mean "objectRef"?)'),
+      },
+    ]);
+  });
+
+  it('accepts lists, derived facts, and any path under an audit event field', () => {
+    const spec = ruleSet(
+      [
+        rule('ok', {
+          all: [
+            { fact: 'verb', operator: 'in', value: { fact: 'read-verbs' } },
+            { fact: 'sourceIP', operator: 'exists', value: true },
+            { fact: 'requestObject.spec.no.such.field', operator: 'exists', value: false },
+            { fact: 'metadata.creationTimestamp', operator: 'exists', value: false },
+          ],
+        }),
+      ],
+      { lists: { 'read-verbs': ['get'] } },
+    );
+    expect(ruleSetProblems(spec)).toEqual([]);
+  });
+});
+
 describe('runtime errors', () => {
   // `in` against a fact reference: an array on some events, missing (undefined.indexOf) on others.
   const spec = ruleSet([
