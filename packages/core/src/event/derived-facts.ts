@@ -44,6 +44,17 @@ function queryValues(event: AuditEvent, name: string): string[] | undefined {
   return values.length > 0 ? values : undefined;
 }
 
+/** A string field of a body's `metadata`, reading own properties only (bodies are attacker-controlled). */
+function metadataField(body: unknown, field: 'name' | 'generateName'): string | undefined {
+  if (body === null || typeof body !== 'object' || !Object.prototype.hasOwnProperty.call(body, 'metadata'))
+    return undefined;
+  const metadata = (body as { metadata?: unknown }).metadata;
+  if (metadata === null || typeof metadata !== 'object' || !Object.prototype.hasOwnProperty.call(metadata, field))
+    return undefined;
+  const value = (metadata as Record<string, unknown>)[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 function isExecLike(event: AuditEvent): boolean {
   const sub = event.objectRef?.subresource;
   return sub === 'exec' || sub === 'attach';
@@ -96,6 +107,20 @@ export const DERIVED_FACTS: Readonly<Record<string, DerivedFact>> = {
       if (typeof uri !== 'string') return undefined;
       const q = uri.indexOf('?');
       return q < 0 ? uri : uri.slice(0, q);
+    },
+  },
+  objectName: {
+    description:
+      "The object's name even when the API server chose it (generateName): objectRef.name, else the name in the response, else the request's name, else its generateName prefix followed by `*`.",
+    get: (e) => {
+      const named = e.objectRef?.name;
+      if (typeof named === 'string') return named;
+      const fromResponse = metadataField(e.responseObject, 'name');
+      if (fromResponse !== undefined) return fromResponse;
+      const fromRequest = metadataField(e.requestObject, 'name');
+      if (fromRequest !== undefined) return fromRequest;
+      const prefix = metadataField(e.requestObject, 'generateName');
+      return prefix !== undefined ? `${prefix}*` : undefined;
     },
   },
   execCommand: {
