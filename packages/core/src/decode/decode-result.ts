@@ -22,12 +22,36 @@ export interface DecodeResult {
   rejected: Rejection[];
 }
 
+/**
+ * Redacts one accepted event in place as the decoder accepts it; `mayNeedWalk` false means the
+ * limits walk met nothing the generic redaction walk reacts to (see `sawRedactionTrigger`).
+ * Internal: the pipeline's way to make decoding and redaction one pass.
+ */
+export type DecodeRedactor = (event: AuditEvent, mayNeedWalk: boolean) => number;
+
+/** A {@link DecodeResult} being filled by a decoder that also redacts (internal). */
+export interface RedactingResult extends DecodeResult {
+  redact: DecodeRedactor;
+  /** Values replaced by `redact` so far. */
+  redacted: number;
+}
+
 /** Options shared by every decoder. */
 export interface DecodeOptions {
   /** Overrides of {@link DEFAULT_LIMITS}, per event. */
   limits?: Partial<Limits>;
   /** Names the input in rejections and error messages. */
   source?: string;
+}
+
+/**
+ * Appends an accepted event, redacting it first when `out` is a {@link RedactingResult}. Call it
+ * right after the event's check: the check's limits walk is what says whether redaction must walk.
+ */
+export function addEvent(out: DecodeResult, event: AuditEvent, mayNeedWalk: boolean): void {
+  const redact = (out as Partial<RedactingResult>).redact;
+  if (redact !== undefined) (out as RedactingResult).redacted += redact(event, mayNeedWalk);
+  out.events.push(event);
 }
 
 /**

@@ -1,9 +1,11 @@
 import { Subject, share, type Observable, type SchedulerLike } from 'rxjs';
 import type { PipelineNotice } from '../alert/alert.js';
-import { decodeBody, decodeValue, type DecodeResult, type Rejection } from '../decode/index.js';
+import { decodeBodyRedacting } from '../decode/decode-body.js';
+import { decodeValue, type DecodeResult, type Rejection } from '../decode/index.js';
 import type { Limits } from '../decode/index.js';
 import type { AuditEvent } from '../event/audit-event.js';
-import { createRedactor, type RedactionOptions } from '../redact/index.js';
+import { createRedaction } from '../redact/create-redactor.js';
+import type { RedactionOptions } from '../redact/index.js';
 import type { CompiledRuleSet } from '../rules/compile-rule-set.js';
 import { createDelivery, type Delivery, type DeliveryOptions } from '../delivery/create-delivery.js';
 import type { DeliveryStats } from '../delivery/delivery-stats.js';
@@ -104,7 +106,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     redacted: 0,
     deliveries: {} as DeliveryStats,
   });
-  const redact = createRedactor(options.redaction);
+  const { redact, afterDecode } = createRedaction(options.redaction);
   const input = new Subject<AuditEvent>();
   const scheduler = options.scheduler;
   const notices$ = input.pipe(
@@ -130,24 +132,34 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   notices$.subscribe({ next: (notice) => delivery.push(notice), error: () => undefined });
   stats.deliveries = delivery.stats;
 
-  const pushDecoded = (result: DecodeResult): PushResult => {
+  // `redacted`: the events were redacted as they were decoded (pushBody), with their count.
+  const pushChecked = (result: DecodeResult, redacted: number | undefined): PushResult => {
     for (const r of result.rejected) {
       stats.rejected++;
       const reasons = stats.rejectedByReason;
       const reason = r.reason in reasons || Object.keys(reasons).length < MAX_REASONS ? r.reason : 'other';
       reasons[reason] = (reasons[reason] ?? 0) + 1;
     }
-    for (const event of result.events) {
-      stats.redacted += redact(event);
-      input.next(event);
+    if (redacted === undefined) {
+      for (const event of result.events) {
+        stats.redacted += redact(event);
+        input.next(event);
+      }
+    } else {
+      stats.redacted += redacted;
+      for (const event of result.events) input.next(event);
     }
     return { accepted: result.events.length, rejected: result.rejected };
   };
 
+  const pushDecoded = (result: DecodeResult): PushResult => pushChecked(result, undefined);
   const limits = options.limits ? { limits: options.limits } : {};
   return {
     push: (value) => pushDecoded(decodeValue(value, limits)),
-    pushBody: (body) => pushDecoded(decodeBody(body, limits)),
+    pushBody: (body) => {
+      const result = decodeBodyRedacting(body, limits, afterDecode);
+      return pushChecked(result, result.redacted);
+    },
     pushDecoded,
     notices$,
     stats,
