@@ -106,7 +106,8 @@ const REDACTED_KINDS: ReadonlySet<unknown> = new Set(['Secret', 'SecretList', 'T
  * SecretList, TokenRequest or TokenReview, an `env` key, the last-applied annotation key, or a
  * string or key that passes the token pre-check. When it is false, that walk would change and count
  * nothing, so the decoder lets the redactor skip it: the limits walk and the redaction walk become
- * one pass over the event. It errs only towards true (an `env` key of any value counts).
+ * one pass over the event. It errs only towards true (an `env` key of any value counts), except
+ * that it trusts the event check for the top-level timestamps: read it only for an accepted event.
  */
 export function sawRedactionTrigger(): boolean {
   return trigger;
@@ -115,6 +116,16 @@ export function sawRedactionTrigger(): boolean {
 /** Makes {@link sawRedactionTrigger} true: for values checked in several parts (a dropped body). */
 export function requireRedactionWalk(): void {
   trigger = true;
+}
+
+/**
+ * An event's own timestamps are left out of the token pre-check: the event check accepts an event
+ * only when each is absent or parses as a time (`parseTimestamp`), and such a string holds digits and
+ * `-:.+TtZz ` plus at most one other character, while every token pattern needs two letters or more
+ * outside that set. It saves one or two regex tests per event.
+ */
+function isEventTimestampKey(key: string): boolean {
+  return key === 'requestReceivedTimestamp' || key === 'stageTimestamp' || key === 'timestamp';
 }
 
 function keyTriggers(key: string, klen: number, value: unknown): boolean {
@@ -227,7 +238,8 @@ function walk(value: unknown, limits: Limits): string | undefined {
         const len = (v as string).length;
         if (len > maxStringLength) return tooLong(len, maxStringLength, key);
         size += len;
-        if (!trig && len >= MIN_TOKEN_LENGTH && mayHoldToken(v as string)) trig = true;
+        if (!trig && len >= MIN_TOKEN_LENGTH && !(depth === 1 && isEventTimestampKey(key)) && mayHoldToken(v as string))
+          trig = true;
       } else if (t === 'object') {
         if (v !== null) {
           if (depth >= maxDepth) return tooDeep(maxDepth);

@@ -11,6 +11,8 @@ import { FAKE_BEARER_CREDENTIAL, FAKE_TOKENS, FAKE_WEBHOOK_URL } from './fake-cr
 import { LAST_APPLIED_ANNOTATION } from './last-applied.js';
 import type { RedactionOptions } from './redaction-options.js';
 import { referenceRedactor } from './test-reference-redaction.js';
+import { mayHoldToken } from './token-patterns.js';
+import { parseTimestamp } from '../event/parse-timestamp.js';
 
 /*
  * The pipeline decodes and redacts in one pass (`decodeBodyRedacting`): the generic redaction walk
@@ -23,6 +25,7 @@ import { referenceRedactor } from './test-reference-redaction.js';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const TOKENS = [...Object.values(FAKE_TOKENS), FAKE_WEBHOOK_URL, `Bearer ${FAKE_BEARER_CREDENTIAL}`];
+const token = fc.constantFrom(...TOKENS);
 // Keys redaction reacts to, keys sanitize removes, and filler. Each trigger is rare enough that many
 // events hold none or just one, so an event where only one of them matters is common.
 const filler = fc.constantFrom('alpha', 'beta', 'gamma', 'x', 'labels', 'config');
@@ -121,6 +124,15 @@ const event = fc.record(
       fc.constantFrom(...TOKENS).map((t) => `/apis/x?token=${encodeURIComponent(t)}`),
     ),
     stageTimestamp: typed(fc.constantFrom('2026-11-26T20:59:38.123456Z', 'not a time')),
+    // The limits walk trusts the check for these: a token there must get the event refused.
+    requestReceivedTimestamp: typed(
+      fc.oneof(
+        fc.constantFrom('2026-11-26T20:59:38.123456Z', '2026-11-26T20:59:38+05X30', '2026-11-26 20:59:38.1-0530'),
+        token,
+        token.map((t) => `2026-11-26T20:59:38Z ${t}`),
+      ),
+    ),
+    timestamp: typed(fc.oneof(fc.constant('2026-11-26T20:59:38Z'), token)),
     user: typed(
       fc.record({ username: typed(text), extra: fc.dictionary(key, fc.array(text, { maxLength: 2 }), { maxKeys: 2 }) }),
     ),
@@ -153,7 +165,6 @@ const { node: cleanBody } = fc.letrec<{ node: Json; obj: Json; arr: Json }>((tie
   obj: fc.dictionary(filler, tie('node'), { maxKeys: 4 }),
   arr: fc.array(tie('node'), { maxLength: 3 }),
 }));
-const token = fc.constantFrom(...TOKENS);
 const plant: fc.Arbitrary<Json> = fc.oneof(
   token,
   token.map((t) => `text before ${t}`),
@@ -161,15 +172,13 @@ const plant: fc.Arbitrary<Json> = fc.oneof(
   token.map((t) => ({ [`k ${t}`]: 'v' })),
   fc.oneof(cleanText, cleanBody).map((v) => ({ [LAST_APPLIED_ANNOTATION]: v })),
   cleanLeaf.map((v) => ({ env: [{ name: 'A', value: v }] })),
-  fc
-    .tuple(fc.constantFrom('Secret', 'SecretList', 'TokenRequest', 'TokenReview'), cleanText)
-    .map(([kind, v]) => ({
-      kind,
-      data: { k: v },
-      items: [{ data: { k: v } }],
-      status: { token: v },
-      spec: { token: v },
-    })),
+  fc.tuple(fc.constantFrom('Secret', 'SecretList', 'TokenRequest', 'TokenReview'), cleanText).map(([kind, v]) => ({
+    kind,
+    data: { k: v },
+    items: [{ data: { k: v } }],
+    status: { token: v },
+    spec: { token: v },
+  })),
 );
 const oneTrigger = fc
   .tuple(
@@ -267,6 +276,37 @@ describe('decode and redaction in one pass', () => {
         (e, o, l) => sameAsReference(asLines(e), o, l),
       ),
       { numRuns: 600 },
+    );
+  });
+
+  it('never finds a token in a string that parses as a time (the walk leaves event timestamps to the check)', () => {
+    const pad = (max: number, min = 0): fc.Arbitrary<string> =>
+      fc.integer({ min, max }).map((n) => String(n).padStart(2, '0'));
+    const stamp = fc
+      .tuple(
+        fc.integer({ min: 1000, max: 9999 }),
+        pad(12, 1),
+        pad(28, 1),
+        fc.constantFrom('T', 't', ' '),
+        pad(23),
+        pad(59),
+        pad(60),
+        fc.constantFrom('', '.1', '.123456789'),
+        fc.oneof(
+          fc.constantFrom('', 'Z', 'z'),
+          fc.tuple(fc.constantFrom('+', '-'), pad(99), fc.string({ maxLength: 1 }), pad(99)).map((p) => p.join('')),
+        ),
+      )
+      .map(([y, mo, d, sep, h, mi, sec, frac, zone]) => `${y}-${mo}-${d}${sep}${h}:${mi}:${sec}${frac}${zone}`);
+    // The generator mostly yields times that parse, so the property is not vacuous.
+    expect(fc.sample(stamp, 200).filter((s) => !Number.isNaN(parseTimestamp(s))).length).toBeGreaterThan(150);
+    fc.assert(
+      fc.property(stamp, token, fc.nat(), fc.boolean(), (s, t, at, plant) => {
+        const i = at % (s.length + 1);
+        const text = plant ? s.slice(0, i) + t + s.slice(i) : s;
+        expect(Number.isNaN(parseTimestamp(text)) || !mayHoldToken(text)).toBe(true);
+      }),
+      { numRuns: 2000 },
     );
   });
 
