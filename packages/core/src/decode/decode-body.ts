@@ -1,6 +1,6 @@
 import { KauditError } from '../errors.js';
 import { decodeLineInto, decodeParsedInto, isBlank } from './decode-line.js';
-import type { DecodeOptions, DecodeRedactor, DecodeResult, RedactingResult } from './decode-result.js';
+import type { AcceptEvent, AcceptingResult, DecodeOptions, DecodeResult } from './decode-result.js';
 import { jsonErrorReason } from './json-error-reason.js';
 import { resolveLimits, type Limits } from './sanitize.js';
 
@@ -26,17 +26,19 @@ export function decodeBody(body: string | Uint8Array, options: DecodeOptions = {
 }
 
 /**
- * {@link decodeBody} that also redacts each accepted event as it is accepted, skipping the generic
- * redaction walk where the limits walk found nothing for it (the pipeline's decode + redact pass).
- * Only for text: parsed text is a tree, so no event shares an object that a later event's checks
- * could see redacted (caller-held objects can, so `decodeValue` keeps redaction apart).
+ * {@link decodeBody} that hands each event to `accept` as soon as it is checked, with whether the
+ * limits walk saw anything for the redaction walk: the pipeline's decode + redact + evaluate pass.
+ * The result's `events` stays empty; `accepted` counts them. It throws as {@link decodeBody} does,
+ * and only when no event was accepted. Only for text: parsed text is a tree, so no event shares an
+ * object that a later event's checks could see redacted (caller-held objects can, so
+ * `decodeValue` keeps redaction apart).
  */
-export function decodeBodyRedacting(
+export function decodeBodyEach(
   body: string | Uint8Array,
   options: DecodeOptions,
-  redact: DecodeRedactor,
-): RedactingResult {
-  return decodeBodyInto(body, options, { events: [], rejected: [], redact, redacted: 0 });
+  accept: AcceptEvent,
+): AcceptingResult {
+  return decodeBodyInto(body, options, { events: [], rejected: [], accept, accepted: 0 });
 }
 
 function decodeBodyInto<R extends DecodeResult>(body: string | Uint8Array, options: DecodeOptions, out: R): R {

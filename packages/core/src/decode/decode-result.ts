@@ -23,17 +23,18 @@ export interface DecodeResult {
 }
 
 /**
- * Redacts one accepted event in place as the decoder accepts it; `mayNeedWalk` false means the
- * limits walk met nothing the generic redaction walk reacts to (see `sawRedactionTrigger`).
- * Internal: the pipeline's way to make decoding and redaction one pass.
+ * Takes one event as soon as the decoder accepts it (internal: the pipeline's pushBody, which
+ * redacts and evaluates it before the next line is parsed, so events die young unless a stateful rule
+ * keeps them). `mayNeedWalk` false means the limits walk met nothing the generic redaction walk
+ * reacts to (see `sawRedactionTrigger`).
  */
-export type DecodeRedactor = (event: AuditEvent, mayNeedWalk: boolean) => number;
+export type AcceptEvent = (event: AuditEvent, mayNeedWalk: boolean) => void;
 
-/** A {@link DecodeResult} being filled by a decoder that also redacts (internal). */
-export interface RedactingResult extends DecodeResult {
-  redact: DecodeRedactor;
-  /** Values replaced by `redact` so far. */
-  redacted: number;
+/** A {@link DecodeResult} whose events go to `accept` instead of `events`, which stays empty (internal). */
+export interface AcceptingResult extends DecodeResult {
+  accept: AcceptEvent;
+  /** How many events went to `accept`. */
+  accepted: number;
 }
 
 /** Options shared by every decoder. */
@@ -45,13 +46,17 @@ export interface DecodeOptions {
 }
 
 /**
- * Appends an accepted event, redacting it first when `out` is a {@link RedactingResult}. Call it
+ * Appends an accepted event, or hands it to `accept` when `out` is an {@link AcceptingResult}. Call it
  * right after the event's check: the check's limits walk is what says whether redaction must walk.
  */
 export function addEvent(out: DecodeResult, event: AuditEvent, mayNeedWalk: boolean): void {
-  const redact = (out as Partial<RedactingResult>).redact;
-  if (redact !== undefined) (out as RedactingResult).redacted += redact(event, mayNeedWalk);
-  out.events.push(event);
+  const accept = (out as Partial<AcceptingResult>).accept;
+  if (accept === undefined) {
+    out.events.push(event);
+    return;
+  }
+  (out as AcceptingResult).accepted++;
+  accept(event, mayNeedWalk);
 }
 
 /**

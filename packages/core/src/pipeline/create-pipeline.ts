@@ -1,6 +1,6 @@
 import { Subject, share, type Observable, type SchedulerLike } from 'rxjs';
 import type { PipelineNotice } from '../alert/alert.js';
-import { decodeBodyRedacting } from '../decode/decode-body.js';
+import { decodeBodyEach } from '../decode/decode-body.js';
 import { decodeValue, type DecodeResult, type Rejection } from '../decode/index.js';
 import type { Limits } from '../decode/index.js';
 import type { AuditEvent } from '../event/audit-event.js';
@@ -132,33 +132,36 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   notices$.subscribe({ next: (notice) => delivery.push(notice), error: () => undefined });
   stats.deliveries = delivery.stats;
 
-  // `redacted`: the events were redacted as they were decoded (pushBody), with their count.
-  const pushChecked = (result: DecodeResult, redacted: number | undefined): PushResult => {
-    for (const r of result.rejected) {
+  const countRejections = (rejected: readonly Rejection[]): void => {
+    for (const r of rejected) {
       stats.rejected++;
       const reasons = stats.rejectedByReason;
       const reason = r.reason in reasons || Object.keys(reasons).length < MAX_REASONS ? r.reason : 'other';
       reasons[reason] = (reasons[reason] ?? 0) + 1;
     }
-    if (redacted === undefined) {
-      for (const event of result.events) {
-        stats.redacted += redact(event);
-        input.next(event);
-      }
-    } else {
-      stats.redacted += redacted;
-      for (const event of result.events) input.next(event);
+  };
+  const pushDecoded = (result: DecodeResult): PushResult => {
+    countRejections(result.rejected);
+    for (const event of result.events) {
+      stats.redacted += redact(event);
+      input.next(event);
     }
     return { accepted: result.events.length, rejected: result.rejected };
   };
+  // pushBody: each event is redacted and evaluated as soon as it is decoded (one pass, and it dies
+  // young unless some stage keeps it); the generic redaction walk only where decoding saw a trigger.
+  const acceptDecoded = (event: AuditEvent, mayNeedWalk: boolean): void => {
+    stats.redacted += afterDecode(event, mayNeedWalk);
+    input.next(event);
+  };
 
-  const pushDecoded = (result: DecodeResult): PushResult => pushChecked(result, undefined);
   const limits = options.limits ? { limits: options.limits } : {};
   return {
     push: (value) => pushDecoded(decodeValue(value, limits)),
     pushBody: (body) => {
-      const result = decodeBodyRedacting(body, limits, afterDecode);
-      return pushChecked(result, result.redacted);
+      const result = decodeBodyEach(body, limits, acceptDecoded);
+      countRejections(result.rejected);
+      return { accepted: result.accepted, rejected: result.rejected };
     },
     pushDecoded,
     notices$,

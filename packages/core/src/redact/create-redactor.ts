@@ -1,5 +1,4 @@
 import { KauditError } from '../errors.js';
-import type { DecodeRedactor } from '../decode/decode-result.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { redactBodiesByContext } from './body-context.js';
 import { createEventWalk } from './event-walk.js';
@@ -37,7 +36,7 @@ export interface Redaction {
    * the decoder's limits walk saw something it could act on (`mayNeedWalk`), or when the marker is
    * not the default one.
    */
-  afterDecode: DecodeRedactor;
+  afterDecode: (event: AuditEvent, mayNeedWalk: boolean) => number;
 }
 
 /** Builds a {@link Redaction}; options are checked once, as {@link createRedactor} does. */

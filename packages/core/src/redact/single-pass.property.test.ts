@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBody, decodeBodyRedacting } from '../decode/decode-body.js';
+import { decodeBody, decodeBodyEach } from '../decode/decode-body.js';
 import type { DecodeResult } from '../decode/decode-result.js';
 import type { Limits } from '../decode/sanitize.js';
 import { auditFixtureFiles, fixture, skipWithoutFixtures } from '../testing/fixtures.js';
@@ -15,7 +15,7 @@ import { mayHoldToken } from './token-patterns.js';
 import { parseTimestamp } from '../event/parse-timestamp.js';
 
 /*
- * The pipeline decodes and redacts in one pass (`decodeBodyRedacting`): the generic redaction walk
+ * The pipeline decodes and redacts in one pass (`decodeBodyEach` + `afterDecode`): the generic redaction walk
  * runs only on events where the limits walk met something it reacts to. These properties show the
  * result is exactly the old one (decode, then the old redactor of test-reference-redaction.ts over
  * every event): same events, same rejections, same number of replaced values, on generated events
@@ -224,8 +224,15 @@ function reference(body: string, options: RedactionOptions, limits: Partial<Limi
 }
 
 function singlePass(body: string, options: RedactionOptions, limits: Partial<Limits> | undefined) {
-  const result = decodeBodyRedacting(body, limits ? { limits } : {}, createRedaction(options).afterDecode);
-  return { events: result.events, rejected: result.rejected, redacted: result.redacted };
+  const { afterDecode } = createRedaction(options);
+  const events: unknown[] = [];
+  let redacted = 0;
+  const result = decodeBodyEach(body, limits ? { limits } : {}, (event, mayNeedWalk) => {
+    redacted += afterDecode(event, mayNeedWalk);
+    events.push(event);
+  });
+  expect(result.accepted).toBe(events.length);
+  return { events, rejected: result.rejected, redacted };
 }
 
 const asLines = (events: unknown[]): string => events.map((e) => JSON.stringify(e)).join('\n');
