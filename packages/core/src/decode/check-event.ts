@@ -1,7 +1,7 @@
 import type { AuditEvent } from '../event/audit-event.js';
 import { parseTimestamp } from '../event/parse-timestamp.js';
 import { describeValue } from './describe-value.js';
-import { DEFAULT_LIMITS, sanitize, type Limits } from './sanitize.js';
+import { DEFAULT_LIMITS, requireRedactionWalk, sanitize, type Limits } from './sanitize.js';
 
 /** The audit API versions kaudit accepts on events and event lists. */
 export const AUDIT_API_VERSIONS: ReadonlySet<string> = new Set([
@@ -96,6 +96,8 @@ export function eventProblem(item: unknown, limits: Limits): string | undefined 
   if (unsafe !== undefined) {
     const rest = dropUnsafeBodies(e, limits);
     if (rest !== undefined) return rest;
+    // The last sanitize call saw one body only, and a drop reason quotes a key.
+    requireRedactionWalk();
   }
 
   // Nearly every event is well-typed: confirm that with named property reads, and only walk the

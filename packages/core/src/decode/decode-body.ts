@@ -1,6 +1,6 @@
 import { KauditError } from '../errors.js';
 import { decodeLineInto, decodeParsedInto, isBlank } from './decode-line.js';
-import type { DecodeOptions, DecodeResult } from './decode-result.js';
+import type { AcceptEvent, AcceptingResult, DecodeOptions, DecodeResult } from './decode-result.js';
 import { jsonErrorReason } from './json-error-reason.js';
 import { resolveLimits, type Limits } from './sanitize.js';
 
@@ -22,6 +22,26 @@ const utf8 = new TextDecoder('utf-8');
  * decodeBody('{"kind":"EventList","items":[{"verb":"get","requestURI":"/api"}]}').events.length // 1
  */
 export function decodeBody(body: string | Uint8Array, options: DecodeOptions = {}): DecodeResult {
+  return decodeBodyInto(body, options, { events: [], rejected: [] });
+}
+
+/**
+ * {@link decodeBody} that hands each event to `accept` as soon as it is checked, with whether the
+ * limits walk saw anything for the redaction walk: the pipeline's decode + redact + evaluate pass.
+ * The result's `events` stays empty; `accepted` counts them. It throws as {@link decodeBody} does,
+ * and only when no event was accepted. Only for text: parsed text is a tree, so no event shares an
+ * object that a later event's checks could see redacted (caller-held objects can, so
+ * `decodeValue` keeps redaction apart).
+ */
+export function decodeBodyEach(
+  body: string | Uint8Array,
+  options: DecodeOptions,
+  accept: AcceptEvent,
+): AcceptingResult {
+  return decodeBodyInto(body, options, { events: [], rejected: [], accept, accepted: 0 });
+}
+
+function decodeBodyInto<R extends DecodeResult>(body: string | Uint8Array, options: DecodeOptions, out: R): R {
   const limits = resolveLimits(options.limits);
   const source = options.source;
   let text = typeof body === 'string' ? body : utf8.decode(body);
@@ -31,9 +51,9 @@ export function decodeBody(body: string | Uint8Array, options: DecodeOptions = {
     parsed = JSON.parse(text);
   } catch (err) {
     // Not one document: JSON lines, or not JSON at all (decided line by line).
-    return decodeLines(text, limits, source, err);
+    return decodeLines(text, limits, source, err, out);
   }
-  return decodeParsed(parsed, limits, source);
+  return decodeParsed(parsed, limits, source, out);
 }
 
 /**
@@ -43,18 +63,22 @@ export function decodeBody(body: string | Uint8Array, options: DecodeOptions = {
  * no audit shape.
  */
 export function decodeValue(parsed: unknown, options: DecodeOptions = {}): DecodeResult {
-  return decodeParsed(parsed, resolveLimits(options.limits), options.source);
+  return decodeParsed(parsed, resolveLimits(options.limits), options.source, { events: [], rejected: [] });
 }
 
-function decodeParsed(parsed: unknown, limits: Limits, source: string | undefined): DecodeResult {
-  const out: DecodeResult = { events: [], rejected: [] };
+function decodeParsed<R extends DecodeResult>(parsed: unknown, limits: Limits, source: string | undefined, out: R): R {
   const notAudit = decodeParsedInto(parsed, limits, out, undefined, source);
   if (notAudit !== undefined) throw notAuditError(source, notAudit);
   return out;
 }
 
-function decodeLines(text: string, limits: Limits, source: string | undefined, documentError: unknown): DecodeResult {
-  const out: DecodeResult = { events: [], rejected: [] };
+function decodeLines<R extends DecodeResult>(
+  text: string,
+  limits: Limits,
+  source: string | undefined,
+  documentError: unknown,
+  out: R,
+): R {
   let parsedLines = 0;
   let auditLines = 0;
   let firstNotAudit: string | undefined;

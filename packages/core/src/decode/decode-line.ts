@@ -1,8 +1,8 @@
 import { eventProblem } from './check-event.js';
-import { addRejection, type DecodeResult } from './decode-result.js';
+import { addEvent, addRejection, type DecodeResult } from './decode-result.js';
 import { documentShape, extractItems } from './extract-items.js';
 import { jsonErrorReason } from './json-error-reason.js';
-import type { Limits } from './sanitize.js';
+import { sawRedactionTrigger, type Limits } from './sanitize.js';
 
 /**
  * Decodes one parsed document into `out`. Returns `undefined` when the document had an audit shape
@@ -19,7 +19,7 @@ export function decodeParsedInto(
   // The common case, one event per line, goes straight to the check: no item array, no result object.
   if (documentShape(parsed) === 'event') {
     const problem = eventProblem(parsed, limits);
-    if (problem === undefined) out.events.push(parsed as DecodeResult['events'][number]);
+    if (problem === undefined) addEvent(out, parsed as DecodeResult['events'][number], sawRedactionTrigger());
     else addRejection(out, problem, undefined, line, source);
     return undefined;
   }
@@ -32,7 +32,7 @@ export function decodeParsedInto(
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     const problem = eventProblem(item, limits);
-    if (problem === undefined) out.events.push(item as DecodeResult['events'][number]);
+    if (problem === undefined) addEvent(out, item as DecodeResult['events'][number], sawRedactionTrigger());
     else addRejection(out, problem, indexes === undefined ? i : indexes[i], line, source);
   }
   return undefined;

@@ -22,12 +22,41 @@ export interface DecodeResult {
   rejected: Rejection[];
 }
 
+/**
+ * Takes one event as soon as the decoder accepts it (internal: the pipeline's pushBody, which
+ * redacts and evaluates it before the next line is parsed, so events die young unless a stateful rule
+ * keeps them). `mayNeedWalk` false means the limits walk met nothing the generic redaction walk
+ * reacts to (see `sawRedactionTrigger`).
+ */
+export type AcceptEvent = (event: AuditEvent, mayNeedWalk: boolean) => void;
+
+/** A {@link DecodeResult} whose events go to `accept` instead of `events`, which stays empty (internal). */
+export interface AcceptingResult extends DecodeResult {
+  accept: AcceptEvent;
+  /** How many events went to `accept`. */
+  accepted: number;
+}
+
 /** Options shared by every decoder. */
 export interface DecodeOptions {
   /** Overrides of {@link DEFAULT_LIMITS}, per event. */
   limits?: Partial<Limits>;
   /** Names the input in rejections and error messages. */
   source?: string;
+}
+
+/**
+ * Appends an accepted event, or hands it to `accept` when `out` is an {@link AcceptingResult}. Call it
+ * right after the event's check: the check's limits walk is what says whether redaction must walk.
+ */
+export function addEvent(out: DecodeResult, event: AuditEvent, mayNeedWalk: boolean): void {
+  const accept = (out as Partial<AcceptingResult>).accept;
+  if (accept === undefined) {
+    out.events.push(event);
+    return;
+  }
+  (out as AcceptingResult).accepted++;
+  accept(event, mayNeedWalk);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KauditError } from '../errors.js';
-import { DEFAULT_LIMITS, resolveLimits, sanitize, VALUE_COST } from './sanitize.js';
+import { FAKE_JWT, FAKE_TOKENS } from '../redact/fake-credentials.js';
+import { LAST_APPLIED_ANNOTATION } from '../redact/last-applied.js';
+import { DEFAULT_LIMITS, resolveLimits, sanitize, sawRedactionTrigger, VALUE_COST } from './sanitize.js';
 
 function nestedArrays(depth: number): unknown {
   let v: unknown = [];
@@ -194,5 +196,49 @@ describe('resolveLimits', () => {
   it('refuses a limit that would silently disable its check', () => {
     expect(() => resolveLimits({ maxDepth: Number.NaN })).toThrow(KauditError);
     expect(() => resolveLimits({ maxWidth: -1 })).toThrow(/maxWidth must be a number >= 0/);
+  });
+});
+
+describe('sawRedactionTrigger', () => {
+  const base = (): Record<string, unknown> => ({
+    kind: 'Event',
+    verb: 'get',
+    auditID: '8f1c2d3e-0000-4000-8000-000000000001',
+    requestURI: '/api/v1/namespaces/kube-system/configmaps/a-rather-long-name',
+    user: { username: 'system:serviceaccount:kube-system:replicaset-controller' },
+    requestReceivedTimestamp: '2026-11-26T20:59:38.123456Z',
+  });
+  const seen = (extra: Record<string, unknown>): boolean => {
+    expect(sanitize({ ...base(), ...extra }, DEFAULT_LIMITS)).toBeUndefined();
+    return sawRedactionTrigger();
+  };
+
+  it('is false for an event holding nothing the redaction walk acts on', () => {
+    expect(seen({})).toBe(false);
+    expect(
+      seen({ requestObject: { kind: 'ConfigMap', data: { a: 'b' }, spec: { containers: [{ name: 'c' }] } } }),
+    ).toBe(false);
+  });
+
+  it('is true for each thing the redaction walk acts on, at any depth', () => {
+    expect(seen({ requestObject: { items: [{ kind: 'Secret' }] } })).toBe(true);
+    for (const kind of ['SecretList', 'TokenRequest', 'TokenReview'])
+      expect(seen({ responseObject: { kind } })).toBe(true);
+    expect(seen({ requestObject: { spec: { env: [] } } })).toBe(true);
+    expect(seen({ annotations: { [LAST_APPLIED_ANNOTATION]: '{}' } })).toBe(true);
+    expect(seen({ userAgent: `curl ${FAKE_JWT}` })).toBe(true);
+    expect(seen({ requestObject: { list: ['x', FAKE_TOKENS.githubPat!] } })).toBe(true);
+    expect(seen({ requestObject: { [`key ${FAKE_TOKENS.awsAccessKeyId!}`]: 1 } })).toBe(true);
+    // Below the top level a timestamp key is an ordinary string.
+    expect(seen({ requestObject: { timestamp: FAKE_JWT } })).toBe(true);
+  });
+
+  it("leaves the event's own timestamps to the event check, which refuses any that does not parse", () => {
+    expect(seen({ stageTimestamp: FAKE_JWT })).toBe(false);
+  });
+
+  it('is true after a refused value, which no walk vouched for', () => {
+    expect(sanitize({ ...base(), deep: nestedObjects(80) }, DEFAULT_LIMITS)).toMatch(/nesting/);
+    expect(sawRedactionTrigger()).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
 import { KauditError } from '../errors.js';
 import { FORBIDDEN_KEYS } from '../event/fact-path.js';
+import { LAST_APPLIED_ANNOTATION } from '../redact/last-applied.js';
+import { MIN_TOKEN_LENGTH, mayHoldToken } from '../redact/token-patterns.js';
 
 /**
  * Bounds on one decoded event. They exist so that a broken or hostile sender cannot exhaust the
@@ -87,6 +89,54 @@ function notJson(value: unknown): string {
 const STACK: object[] = [];
 const DEPTHS: number[] = [];
 
+// Whether the last walk met anything the redaction walk reacts to (see {@link sawRedactionTrigger}).
+let trigger = false;
+
+// Keys of 20+ characters already seen without a token (`requestReceivedTimestamp`, managedFields'
+// `f:...` keys): a set lookup instead of the token pre-check. Bounded: keys are chosen by senders.
+const CLEAN_KEYS = new Set<string>();
+const CLEAN_KEYS_LIMIT = 10_000;
+
+/** The `kind`s whose objects the redaction walk redacts (event-walk.ts's `redactByKind`). */
+const REDACTED_KINDS: ReadonlySet<unknown> = new Set(['Secret', 'SecretList', 'TokenRequest', 'TokenReview']);
+
+/**
+ * True when the value of the last {@link sanitize} call (if it was accepted) holds something the
+ * generic redaction walk (redact/event-walk.ts) could act on: an object whose `kind` is Secret,
+ * SecretList, TokenRequest or TokenReview, an `env` key, the last-applied annotation key, or a
+ * string or key that passes the token pre-check. When it is false, that walk would change and count
+ * nothing, so the decoder lets the redactor skip it: the limits walk and the redaction walk become
+ * one pass over the event. It errs only towards true (an `env` key of any value counts), except
+ * that it trusts the event check for the top-level timestamps: read it only for an accepted event.
+ */
+export function sawRedactionTrigger(): boolean {
+  return trigger;
+}
+
+/** Makes {@link sawRedactionTrigger} true: for values checked in several parts (a dropped body). */
+export function requireRedactionWalk(): void {
+  trigger = true;
+}
+
+/**
+ * An event's own timestamps are left out of the token pre-check: the event check accepts an event
+ * only when each is absent or parses as a time (`parseTimestamp`), and such a string holds digits and
+ * `-:.+TtZz ` plus at most one other character, while every token pattern needs two letters or more
+ * outside that set. It saves one or two regex tests per event.
+ */
+function isEventTimestampKey(key: string): boolean {
+  return key === 'requestReceivedTimestamp' || key === 'stageTimestamp' || key === 'timestamp';
+}
+
+function keyTriggers(key: string, klen: number, value: unknown): boolean {
+  if (klen === 3) return key === 'env';
+  if (klen === 4) return key === 'kind' && REDACTED_KINDS.has(value);
+  if (klen < MIN_TOKEN_LENGTH || CLEAN_KEYS.has(key)) return false;
+  if (key === LAST_APPLIED_ANNOTATION || mayHoldToken(key)) return true;
+  if (CLEAN_KEYS.size < CLEAN_KEYS_LIMIT) CLEAN_KEYS.add(key);
+  return false;
+}
+
 /**
  * Checks a freshly parsed JSON value against `limits`, walking it with an explicit stack so that
  * any depth is safe, and deletes own keys named `__proto__`, `constructor` and `prototype` at every
@@ -113,6 +163,9 @@ function walk(value: unknown, limits: Limits): string | undefined {
   const maxStringLength = limits.maxStringLength;
   const maxTotalSize = limits.maxTotalSize;
   let size = VALUE_COST;
+  let trig = false;
+  // Stays true unless the walk ends accepted: a bare value or a refused one is never vouched for.
+  trigger = true;
 
   if (typeof value === 'string') {
     if (value.length > maxStringLength) return tooLong(value.length, maxStringLength, undefined);
@@ -149,6 +202,7 @@ function walk(value: unknown, limits: Limits): string | undefined {
           if (len > maxStringLength) return tooLong(len, maxStringLength, undefined);
           size += len;
           if (size > maxTotalSize) return tooLarge(maxTotalSize);
+          if (!trig && len >= MIN_TOKEN_LENGTH && mayHoldToken(v as string)) trig = true;
         } else if (t === 'object') {
           if (v !== null) {
             if (depth >= maxDepth) return tooDeep(maxDepth);
@@ -178,11 +232,14 @@ function walk(value: unknown, limits: Limits): string | undefined {
       if (klen > maxStringLength) return `a key of ${klen} characters, longer than ${maxStringLength}`;
       size += klen + VALUE_COST;
       const v = record[key];
+      if (!trig && klen !== 0 && keyTriggers(key, klen, v)) trig = true;
       const t = typeof v;
       if (t === 'string') {
         const len = (v as string).length;
         if (len > maxStringLength) return tooLong(len, maxStringLength, key);
         size += len;
+        if (!trig && len >= MIN_TOKEN_LENGTH && !(depth === 1 && isEventTimestampKey(key)) && mayHoldToken(v as string))
+          trig = true;
       } else if (t === 'object') {
         if (v !== null) {
           if (depth >= maxDepth) return tooDeep(maxDepth);
@@ -195,5 +252,6 @@ function walk(value: unknown, limits: Limits): string | undefined {
       if (size > maxTotalSize) return tooLarge(maxTotalSize);
     }
   }
+  trigger = trig;
   return undefined;
 }

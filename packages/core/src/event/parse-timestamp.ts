@@ -5,6 +5,19 @@
  * because `Date.parse` is slow on the hot path and rejects nanosecond fractions on some runtimes.
  */
 export function parseTimestamp(text: string): number {
+  // The decoder checks an event's stageTimestamp and the stream reads it as event time right after
+  // (pushBody hands each event on as soon as it is checked): the same string, parsed once.
+  if (text === lastText) return lastValue;
+  const value = parse(text);
+  lastText = text;
+  lastValue = value;
+  return value;
+}
+
+let lastText = '';
+let lastValue = NaN;
+
+function parse(text: string): number {
   const n = text.length;
   if (n < 19) return NaN;
   const year = digits(text, 0, 4);

@@ -7,6 +7,8 @@ import { compileRuleSet } from '../rules/compile-rule-set.js';
 import type { RuleFile } from '../rules/rule-file.js';
 import { memoryDeadLetters } from '../delivery/dead-letter.js';
 import { createManualClock } from '../delivery/manual-clock.js';
+import { decodeBody } from '../decode/decode-body.js';
+import { FAKE_JWT } from '../redact/fake-credentials.js';
 import { createPipeline } from './create-pipeline.js';
 
 const ruleFile: RuleFile = {
@@ -105,6 +107,30 @@ describe('createPipeline', () => {
       deliveries: { recorder: { alerts: 2, delivered: 2, retried: 0, deadLettered: 0, queued: 0 } },
     });
     expect(pipeline.stats.redacted).toBeGreaterThanOrEqual(2);
+  });
+
+  it('redacts a body in its one decode pass exactly as pushDecoded redacts decoded events', async () => {
+    const lines = [
+      ...eventList().items,
+      { kind: 'Event', verb: 'get', requestURI: `/api/v1/pods?token=${FAKE_JWT}`, auditID: 'clean-but-a-token' },
+      { kind: 'Event', verb: 'list', requestURI: '/api/v1/pods', auditID: 'clean' },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    const run = async (push: (p: ReturnType<typeof createPipeline>) => void) => {
+      const pipeline = createPipeline({ rules, tick: false });
+      const notices: PipelineNotice[] = [];
+      pipeline.notices$.subscribe((n) => notices.push(n));
+      push(pipeline);
+      await pipeline.end();
+      return { notices: JSON.stringify(notices), redacted: pipeline.stats.redacted, events: pipeline.stats.events };
+    };
+    const onePass = await run((p) => p.pushBody(lines));
+    const apart = await run((p) => p.pushDecoded(decodeBody(lines)));
+    expect(onePass.events).toBe(4);
+    expect(onePass.redacted).toBeGreaterThanOrEqual(3);
+    expect(onePass.notices).not.toContain(FAKE_JWT);
+    expect(onePass).toEqual(apart);
   });
 
   it('accepts objects from library callers and refuses a body that is not audit events', async () => {

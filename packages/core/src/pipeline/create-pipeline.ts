@@ -1,9 +1,11 @@
 import { Subject, share, type Observable, type SchedulerLike } from 'rxjs';
 import type { PipelineNotice } from '../alert/alert.js';
-import { decodeBody, decodeValue, type DecodeResult, type Rejection } from '../decode/index.js';
+import { decodeBodyEach } from '../decode/decode-body.js';
+import { decodeValue, type DecodeResult, type Rejection } from '../decode/index.js';
 import type { Limits } from '../decode/index.js';
 import type { AuditEvent } from '../event/audit-event.js';
-import { createRedactor, type RedactionOptions } from '../redact/index.js';
+import { createRedaction } from '../redact/create-redactor.js';
+import type { RedactionOptions } from '../redact/index.js';
 import type { CompiledRuleSet } from '../rules/compile-rule-set.js';
 import { createDelivery, type Delivery, type DeliveryOptions } from '../delivery/create-delivery.js';
 import type { DeliveryStats } from '../delivery/delivery-stats.js';
@@ -104,7 +106,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     redacted: 0,
     deliveries: {} as DeliveryStats,
   });
-  const redact = createRedactor(options.redaction);
+  const { redact, afterDecode } = createRedaction(options.redaction);
   const input = new Subject<AuditEvent>();
   const scheduler = options.scheduler;
   const notices$ = input.pipe(
@@ -130,24 +132,37 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   notices$.subscribe({ next: (notice) => delivery.push(notice), error: () => undefined });
   stats.deliveries = delivery.stats;
 
-  const pushDecoded = (result: DecodeResult): PushResult => {
-    for (const r of result.rejected) {
+  const countRejections = (rejected: readonly Rejection[]): void => {
+    for (const r of rejected) {
       stats.rejected++;
       const reasons = stats.rejectedByReason;
       const reason = r.reason in reasons || Object.keys(reasons).length < MAX_REASONS ? r.reason : 'other';
       reasons[reason] = (reasons[reason] ?? 0) + 1;
     }
+  };
+  const pushDecoded = (result: DecodeResult): PushResult => {
+    countRejections(result.rejected);
     for (const event of result.events) {
       stats.redacted += redact(event);
       input.next(event);
     }
     return { accepted: result.events.length, rejected: result.rejected };
   };
+  // pushBody: each event is redacted and evaluated as soon as it is decoded (one pass, and it dies
+  // young unless some stage keeps it); the generic redaction walk only where decoding saw a trigger.
+  const acceptDecoded = (event: AuditEvent, mayNeedWalk: boolean): void => {
+    stats.redacted += afterDecode(event, mayNeedWalk);
+    input.next(event);
+  };
 
   const limits = options.limits ? { limits: options.limits } : {};
   return {
     push: (value) => pushDecoded(decodeValue(value, limits)),
-    pushBody: (body) => pushDecoded(decodeBody(body, limits)),
+    pushBody: (body) => {
+      const result = decodeBodyEach(body, limits, acceptDecoded);
+      countRejections(result.rejected);
+      return { accepted: result.accepted, rejected: result.rejected };
+    },
     pushDecoded,
     notices$,
     stats,

@@ -24,22 +24,51 @@ export type Redactor = (event: AuditEvent) => number;
  * const replaced = redact(event); // event now holds "[REDACTED]" where secrets were
  */
 export function createRedactor(options: RedactionOptions = {}): Redactor {
+  return createRedaction(options).redact;
+}
+
+/** The two entry points of one redactor (internal): on any event, and inside the decoder. */
+export interface Redaction {
+  /** Redacts one event, walking all of it: what {@link createRedactor} returns. */
+  redact: Redactor;
+  /**
+   * The same redaction for an event the decoder has just accepted: the generic walk runs only when
+   * the decoder's limits walk saw something it could act on (`mayNeedWalk`), or when the marker is
+   * not the default one.
+   */
+  afterDecode: (event: AuditEvent, mayNeedWalk: boolean) => number;
+}
+
+/** Builds a {@link Redaction}; options are checked once, as {@link createRedactor} does. */
+export function createRedaction(options: RedactionOptions = {}): Redaction {
   checkOptions(options);
   // Paths are compiled even when redaction is off, so a bad path fails now, not on the day it is turned on.
   const extraPaths =
     options.paths !== undefined && options.paths.length > 0 ? compileRedactionPaths(options.paths) : undefined;
-  if (options.enabled === false) return () => 0;
+  if (options.enabled === false) return { redact: () => 0, afterDecode: () => 0 };
   const marker = options.marker ?? REDACTED;
   const execCommand = options.execCommand === true;
   const walk = createEventWalk(marker);
-  return (event) => {
-    if (event === null || typeof event !== 'object') return 0;
-    // Targeted replacements first: the walk then sees only markers there and counts nothing twice.
+  // The default marker is inert: no token prefix, no redacted kind. A custom one might be either, and
+  // a targeted replacement could then plant what the walk reacts to, after the decoder looked.
+  const alwaysWalk = marker !== REDACTED;
+  // Targeted replacements first: the walk then sees only markers there and counts nothing twice.
+  const targeted = (event: AuditEvent): number => {
     let n = 0;
     if (execCommand) n += redactExecCommand(event, marker);
     n += redactBodiesByContext(event, marker);
     if (extraPaths !== undefined) n += extraPaths(event, marker);
-    return n + walk(event);
+    return n;
+  };
+  return {
+    redact: (event) => {
+      if (event === null || typeof event !== 'object') return 0;
+      return targeted(event) + walk(event);
+    },
+    afterDecode: (event, mayNeedWalk) => {
+      const n = targeted(event);
+      return mayNeedWalk || alwaysWalk ? n + walk(event) : n;
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   FAKE_BEARER_CREDENTIAL,
@@ -7,7 +8,7 @@ import {
   FAKE_WEBHOOK_URL,
 } from './fake-credentials.js';
 import { REDACTED } from './marker.js';
-import { mayHoldToken, replaceTokens, type Tally } from './token-patterns.js';
+import { MAY_HOLD_TOKEN, TOKEN_ANCHOR, mayHoldToken, replaceTokens, type Tally } from './token-patterns.js';
 
 function scrub(s: string): { out: string; n: number } {
   const tally: Tally = { n: 0 };
@@ -119,5 +120,38 @@ describe('token-shaped strings', () => {
   it('leaves its own output alone, so a second pass finds nothing', () => {
     const once = scrub(`Bearer ${FAKE_JWT} ${FAKE_WEBHOOK_URL} ${FAKE_TOKENS.pemPrivateKey}`).out;
     expect(scrub(once)).toEqual({ out: once, n: 0 });
+  });
+});
+
+describe('the anchor in front of the token pre-check', () => {
+  // Every alternative of the pre-check on its own, so a new one without an anchor fails here.
+  const alternatives = MAY_HOLD_TOKEN.source.split('|').map((source) => new RegExp(source));
+
+  it('is found in every string the pre-check matches, alternative by alternative', () => {
+    expect(alternatives.length).toBeGreaterThanOrEqual(10);
+    for (const alternative of alternatives) {
+      fc.assert(
+        fc.property(fc.stringMatching(alternative), (s) => {
+          expect(alternative.test(s)).toBe(true);
+          expect(TOKEN_ANCHOR.test(s)).toBe(true);
+        }),
+        { numRuns: 200 },
+      );
+    }
+  });
+
+  it('changes no answer of the pre-check', () => {
+    const text = fc.oneof(
+      fc.string({ minLength: 15, maxLength: 60 }),
+      fc
+        .tuple(fc.string(), fc.constantFrom(...Object.values(FAKE_TOKENS), FAKE_WEBHOOK_URL), fc.string())
+        .map((p) => p.join('')),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(mayHoldToken(s)).toBe(s.length >= 20 && MAY_HOLD_TOKEN.test(s));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
