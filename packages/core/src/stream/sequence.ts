@@ -104,7 +104,9 @@ export function sequence(
         const sample = occ.samples[0]!;
         // From the last step down: an event that could both finish a sequence and start one finishes it.
         for (let i = last; i >= 0; i--) {
-          if (rule.testStep?.(i, event) !== true) continue;
+          // A match held lean carries its step results; the lean event cannot answer the step conditions.
+          const matched = occ.steps !== undefined ? ((occ.steps >>> i) & 1) === 1 : rule.testStep?.(i, event) === true;
+          if (!matched) continue;
           const key = keyText(state.keys[i]!, event);
           if (i === 0) {
             // Validation guarantees two steps or more, so a first step never finishes a sequence.

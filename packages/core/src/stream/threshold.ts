@@ -21,6 +21,8 @@ export interface Occurrence {
   readonly samples: EventSummary[];
   /** The distinct values counted, for `distinct` thresholds. */
   readonly distinct?: unknown[];
+  /** For a sequence rule's match held lean: which steps the event matched (see `Match.steps`). */
+  readonly steps?: number | undefined;
 }
 
 /** Options of {@link threshold}. */
@@ -103,7 +105,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         }
       };
 
-      const onMatch = (rule: CompiledRule, event: AuditEvent, time: number): void => {
+      const onMatch = (rule: CompiledRule, event: AuditEvent, time: number, steps: number | undefined): void => {
         const spec = rule.spec.threshold;
         if (spec === undefined) {
           subscriber.next({
@@ -114,6 +116,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
             firstSeen: time,
             lastSeen: time,
             samples: [summarizeEvent(event, time)],
+            ...(steps !== undefined ? { steps } : {}),
           });
           return;
         }
@@ -181,7 +184,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
             expire(item.time);
             subscriber.next(item);
           } else {
-            onMatch(item.match.rule, item.match.event, item.match.time);
+            onMatch(item.match.rule, item.match.event, item.match.time, item.match.steps);
           }
         },
         error: (err) => subscriber.error(err),
