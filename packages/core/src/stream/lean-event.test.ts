@@ -69,10 +69,17 @@ describe('canHoldLean', () => {
       match,
     );
     expect(canHoldLean(burst)).toBe(true);
-    expect(canHoldLean(testRule({ name: 'b', suppress: { for: MIN, key: ['objectRef.uid'] } }, match))).toBe(false);
-    expect(canHoldLean(testRule({ name: 'c', suppress: { for: MIN }, message: '{{requestObject.kind}}' }, match))).toBe(
-      false,
-    );
+    expect(
+      canHoldLean(testRule({ name: 'b', suppress: { for: MIN, forText: '1m', key: ['objectRef.uid'] } }, match)),
+    ).toBe(false);
+    expect(
+      canHoldLean(
+        testRule(
+          { name: 'c', suppress: { for: MIN, forText: '1m', key: [] }, message: '{{requestObject.kind}}' },
+          match,
+        ),
+      ),
+    ).toBe(false);
   });
 
   it('records the steps a sequence match matched, whatever they read', () => {

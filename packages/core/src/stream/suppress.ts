@@ -1,13 +1,14 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Alert, EventSummary, PipelineNotice } from '../alert/alert.js';
+import type { Alert, PipelineNotice } from '../alert/alert.js';
 import { alertId } from '../alert/alert-id.js';
+import { summaryOf, type SummaryRecord } from '../alert/summarize-event.js';
 import { compileMessage, defaultMessage, type RenderMessage } from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import { alertKeyFacts, type RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
 import type { StreamStats } from './stream-stats.js';
-import { keyText, type Occurrence } from './threshold.js';
+import { keyText, stateKey, type Occurrence } from './threshold.js';
 
 /** Options of {@link suppress}. */
 export interface SuppressOptions {
@@ -31,7 +32,8 @@ interface Open {
   suppressed: number;
   first: number;
   last: number;
-  readonly events: EventSummary[];
+  /** Summary records, made into EventSummary objects for each notice (see snapshot). */
+  readonly events: SummaryRecord[];
   readonly until: number;
 }
 
@@ -97,7 +99,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
       const onOccurrence = (occ: Occurrence): void => {
         const spec = occ.rule.spec;
         const state = stateOf(spec);
-        const keyString = keyText(state.key, occ.event);
+        const keyString = stateKey(state.key, occ.event);
         const existing = state.open.get(keyString);
         if (existing !== undefined && occ.firstSeen < existing.until) {
           existing.count += occ.count;
@@ -120,7 +122,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           key[name] = state.key[i]!(occ.event) ?? null;
         });
         const open: Open = {
-          id: alertId(spec.name, keyString, occ.firstSeen),
+          id: alertId(spec.name, keyText(state.key, occ.event), occ.firstSeen),
           spec,
           message: state.render(occ.event, {
             count: occ.count,
@@ -179,7 +181,7 @@ function snapshot(open: Open): Alert {
     count: open.count,
     firstSeen: iso(open.first),
     lastSeen: iso(open.last),
-    events: [...open.events],
+    events: open.events.map(summaryOf),
     suppressed: open.suppressed,
   };
 }
