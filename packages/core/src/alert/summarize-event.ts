@@ -33,29 +33,21 @@ function groupList(groups: readonly unknown[]): readonly string[] {
 }
 
 /**
- * What a summary is made of, in one flat object of fixed shape: windows hold one per sampled match
- * (up to `sampleSize` per key, for minutes) and turn it into an {@link EventSummary} only for the
- * samples of an alert that fires. Flat fields instead of a nested `objectRef`, the time as a number,
- * short repeated strings interned and group lists shared cost about half of the summary object.
+ * The fields of a summary with few distinct values, one shared object per combination: on a busy
+ * cluster thousands of samples share a handful of (stage, verb, groups, resource, namespace, address,
+ * user agent, code, decision) combinations.
  */
-export class SummaryRecord {
+export class SummaryContext {
   constructor(
-    /** Event time (ms), `NaN` when it has none. */
-    readonly time: number,
-    readonly auditID: string | undefined,
     readonly stage: string | undefined,
     readonly verb: string | undefined,
-    readonly user: string | undefined,
     /** Shared between records: copied when a summary is made. */
     readonly groups: readonly string[] | undefined,
-    readonly impersonatedUser: string | undefined,
     readonly hasObjectRef: boolean,
     readonly resource: string | undefined,
     readonly subresource: string | undefined,
     readonly namespace: string | undefined,
-    readonly name: string | undefined,
     readonly apiGroup: string | undefined,
-    readonly requestURI: string | undefined,
     readonly sourceIP: string | undefined,
     readonly userAgent: string | undefined,
     readonly responseCode: number | undefined,
@@ -63,63 +55,117 @@ export class SummaryRecord {
   ) {}
 }
 
+const contexts = new Map<string, SummaryContext>();
+const MAX_CONTEXTS = 4096;
+const MAX_CONTEXT_KEY = 1024;
+
+/** The shared context with these values (bounded: a full table starts afresh). */
+function contextOf(c: SummaryContext): SummaryContext {
+  // JSON: values are strings, numbers, a boolean or undefined (null), so equal texts mean equal values.
+  const key = JSON.stringify([
+    c.stage,
+    c.verb,
+    c.groups,
+    c.hasObjectRef,
+    c.resource,
+    c.subresource,
+    c.namespace,
+    c.apiGroup,
+    c.sourceIP,
+    c.userAgent,
+    c.responseCode,
+    c.decision,
+  ]);
+  // A context of long texts is rare and not worth a table slot that would keep them alive.
+  if (key.length > MAX_CONTEXT_KEY) return c;
+  const held = contexts.get(key);
+  if (held !== undefined) return held;
+  if (contexts.size >= MAX_CONTEXTS) contexts.clear();
+  contexts.set(key, c);
+  return c;
+}
+
+/**
+ * What a summary is made of, in flat objects of fixed shape: windows and open alerts hold one per
+ * sampled match (up to `sampleSize` per key, for minutes) and make it an {@link EventSummary} only
+ * for a notice. The fields proper to the event are the record's own; the rest is a shared
+ * {@link SummaryContext}. That, and the time as a number, costs about a third of the summary object.
+ */
+export class SummaryRecord {
+  constructor(
+    /** Event time (ms), `NaN` when it has none. */
+    readonly time: number,
+    readonly auditID: string | undefined,
+    readonly user: string | undefined,
+    readonly impersonatedUser: string | undefined,
+    readonly name: string | undefined,
+    readonly requestURI: string | undefined,
+    readonly context: SummaryContext,
+  ) {}
+}
+
 /**
  * The record of what an alert carries of an event (see {@link summarizeEvent}). Fields with few
- * distinct values (verb, stage, resource, namespace, groups, address, user agent, decision) are
- * interned through a bounded table.
+ * distinct values are interned through bounded tables.
  */
 export function summaryRecord(event: AuditEvent, time: number): SummaryRecord {
   const ref = event.objectRef;
   const hasRef = ref !== null && ref !== undefined && typeof ref === 'object';
   const ips = event.sourceIPs;
   const code = event.responseStatus?.code;
+  const context = contextOf(
+    new SummaryContext(
+      typeof event.stage === 'string' ? internSummaryText(event.stage) : undefined,
+      typeof event.verb === 'string' ? internSummaryText(event.verb) : undefined,
+      Array.isArray(event.user?.groups) ? groupList(event.user.groups) : undefined,
+      hasRef,
+      hasRef ? common(ref.resource) : undefined,
+      hasRef ? common(ref.subresource) : undefined,
+      hasRef ? common(ref.namespace) : undefined,
+      hasRef ? common(ref.apiGroup) : undefined,
+      Array.isArray(ips) && ips.length > 0 ? common(ips[ips.length - 1]) : undefined,
+      common(event.userAgent),
+      typeof code === 'number' ? code : undefined,
+      common(event.annotations?.['authorization.k8s.io/decision']),
+    ),
+  );
   return new SummaryRecord(
     time,
     typeof event.auditID === 'string' ? event.auditID : undefined,
-    typeof event.stage === 'string' ? internSummaryText(event.stage) : undefined,
-    typeof event.verb === 'string' ? internSummaryText(event.verb) : undefined,
     text(event.user?.username),
-    Array.isArray(event.user?.groups) ? groupList(event.user.groups) : undefined,
     text(event.impersonatedUser?.username),
-    hasRef,
-    hasRef ? common(ref.resource) : undefined,
-    hasRef ? common(ref.subresource) : undefined,
-    hasRef ? common(ref.namespace) : undefined,
     hasRef ? text(ref.name) : undefined,
-    hasRef ? common(ref.apiGroup) : undefined,
     text(event.requestURI),
-    Array.isArray(ips) && ips.length > 0 ? common(ips[ips.length - 1]) : undefined,
-    common(event.userAgent),
-    typeof code === 'number' ? code : undefined,
-    common(event.annotations?.['authorization.k8s.io/decision']),
+    context,
   );
 }
 
 /** The summary of a record, with its event time. */
 export function summaryOf(r: SummaryRecord): EventSummary {
+  const c = r.context;
   const summary: EventSummary = {};
   const time = r.time;
   if (r.auditID !== undefined) summary.auditID = r.auditID;
   if (time === time) summary.time = new Date(time).toISOString();
-  if (r.stage !== undefined) summary.stage = r.stage;
-  if (r.verb !== undefined) summary.verb = r.verb;
+  if (c.stage !== undefined) summary.stage = c.stage;
+  if (c.verb !== undefined) summary.verb = c.verb;
   if (r.user !== undefined) summary.user = r.user;
-  if (r.groups !== undefined) summary.groups = [...r.groups];
+  if (c.groups !== undefined) summary.groups = [...c.groups];
   if (r.impersonatedUser !== undefined) summary.impersonatedUser = r.impersonatedUser;
-  if (r.hasObjectRef) {
+  if (c.hasObjectRef) {
     const o: NonNullable<EventSummary['objectRef']> = {};
-    if (r.resource !== undefined) o.resource = r.resource;
-    if (r.subresource !== undefined) o.subresource = r.subresource;
-    if (r.namespace !== undefined) o.namespace = r.namespace;
+    if (c.resource !== undefined) o.resource = c.resource;
+    if (c.subresource !== undefined) o.subresource = c.subresource;
+    if (c.namespace !== undefined) o.namespace = c.namespace;
     if (r.name !== undefined) o.name = r.name;
-    if (r.apiGroup !== undefined) o.apiGroup = r.apiGroup;
+    if (c.apiGroup !== undefined) o.apiGroup = c.apiGroup;
     summary.objectRef = o;
   }
   if (r.requestURI !== undefined) summary.requestURI = r.requestURI;
-  if (r.sourceIP !== undefined) summary.sourceIP = r.sourceIP;
-  if (r.userAgent !== undefined) summary.userAgent = r.userAgent;
-  if (r.responseCode !== undefined) summary.responseCode = r.responseCode;
-  if (r.decision !== undefined) summary.decision = r.decision;
+  if (c.sourceIP !== undefined) summary.sourceIP = c.sourceIP;
+  if (c.userAgent !== undefined) summary.userAgent = c.userAgent;
+  if (c.responseCode !== undefined) summary.responseCode = c.responseCode;
+  if (c.decision !== undefined) summary.decision = c.decision;
   return summary;
 }
 

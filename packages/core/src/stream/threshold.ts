@@ -43,8 +43,11 @@ interface Group {
   /** Distinct-value counts in the window (distinct thresholds only), and the value of each time. */
   values: unknown[] | undefined;
   valueCounts: Map<string, { value: unknown; n: number }> | undefined;
-  /** The latest matches' summary records (at most sampleSize), made into summaries when the alert fires. */
-  samples: SummaryRecord[];
+  /**
+   * The latest matches' summary records (at most sampleSize), for the alert: one record alone while
+   * the group has had one match (most groups of high-cardinality traffic), an array past that.
+   */
+  samples: SummaryRecord | SummaryRecord[] | undefined;
 }
 
 interface RuleState {
@@ -150,7 +153,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
           group = {
             times: [time],
             head: 0,
-            samples: sampleSize > 0 ? [summaryRecord(event, time)] : [],
+            samples: sampleSize > 0 ? summaryRecord(event, time) : undefined,
             values: undefined,
             valueCounts: undefined,
           };
@@ -166,10 +169,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
           insert(group, time, state.distinct?.(event));
           // Matches come in event-time order (late ones aside), so the first kept is the oldest; the
           // sample is sorted once, when the alert fires.
-          if (sampleSize > 0) {
-            group.samples.push(summaryRecord(event, time));
-            if (group.samples.length > sampleSize) group.samples.shift();
-          }
+          if (sampleSize > 0) addSample(group, summaryRecord(event, time), sampleSize);
         }
         const latest = group.times[group.times.length - 1]!;
         evictBefore(group, latest - spec.within);
@@ -177,7 +177,10 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         const reached = group.valueCounts ? group.valueCounts.size >= spec.count : count >= spec.count;
         if (!reached) return;
         const firstSeen = group.times[group.head]!;
-        const samples = group.samples.filter((s) => s.time >= firstSeen).sort((a, b) => a.time - b.time);
+        const held = group.samples;
+        const samples = (held === undefined ? [] : Array.isArray(held) ? held : [held])
+          .filter((s) => s.time >= firstSeen)
+          .sort((a, b) => a.time - b.time);
         state.groups.delete(key);
         subscriber.next({
           kind: 'occurrence',
@@ -204,6 +207,17 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         complete: () => subscriber.complete(),
       });
     });
+}
+
+/** Keeps the latest `sampleSize` records. */
+function addSample(group: Group, record: SummaryRecord, sampleSize: number): void {
+  const held = group.samples;
+  if (held === undefined) group.samples = record;
+  else if (!Array.isArray(held)) group.samples = sampleSize > 1 ? [held, record] : record;
+  else {
+    held.push(record);
+    if (held.length > sampleSize) held.shift();
+  }
 }
 
 /** Adds a match in time order (late matches land in the middle). */
