@@ -55,7 +55,11 @@ const odd: AuditEvent[] = [
     sourceIPs: ['1.1.1.1', '2.2.2.2'],
     annotations: { 'authorization.k8s.io/decision': 'forbid' },
   }),
-  { ...auditEvent({ verb: 'list' }), objectRef: [], user: { groups: Array.from({ length: 30 }, (_, i) => `g${i}`) } },
+  {
+    ...auditEvent({ verb: 'list' }),
+    objectRef: [] as unknown as AuditEvent['objectRef'],
+    user: { groups: Array.from({ length: 30 }, (_, i) => `g${i}`) },
+  },
   { ...auditEvent({}), auditID: 7, stage: null, sourceIPs: [] } as unknown as AuditEvent,
 ];
 
