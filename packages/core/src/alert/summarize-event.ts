@@ -19,16 +19,21 @@ function common(value: unknown): string | undefined {
 const groupLists = new Map<string, readonly string[]>();
 const MAX_GROUP_LISTS = 1024;
 
+let lastList: readonly string[] = [];
+
 function groupList(groups: readonly unknown[]): readonly string[] {
   const list = groups
     .filter((g): g is string => typeof g === 'string')
     .slice(0, 20)
     .map(internSummaryText);
+  // Consecutive events mostly come from the same kind of user: no key text for them.
+  if (list.length === lastList.length && list.every((g, i) => g === lastList[i])) return lastList;
   const key = JSON.stringify(list);
   const held = groupLists.get(key);
-  if (held !== undefined) return held;
+  if (held !== undefined) return (lastList = held);
   if (groupLists.size >= MAX_GROUP_LISTS) groupLists.clear();
   groupLists.set(key, list);
+  lastList = list;
   return list;
 }
 
@@ -59,30 +64,56 @@ const contexts = new Map<string, SummaryContext>();
 const MAX_CONTEXTS = 4096;
 const MAX_CONTEXT_KEY = 1024;
 
+let lastContext: SummaryContext | undefined;
+/** An id per shared group list: equal ids mean the same list, hence equal groups. */
+const groupIds = new WeakMap<readonly string[], number>();
+let nextGroupId = 0;
+
+const sameContext = (a: SummaryContext, b: SummaryContext): boolean =>
+  a.stage === b.stage &&
+  a.verb === b.verb &&
+  a.groups === b.groups &&
+  a.hasObjectRef === b.hasObjectRef &&
+  a.resource === b.resource &&
+  a.subresource === b.subresource &&
+  a.namespace === b.namespace &&
+  a.apiGroup === b.apiGroup &&
+  a.sourceIP === b.sourceIP &&
+  a.userAgent === b.userAgent &&
+  a.responseCode === b.responseCode &&
+  a.decision === b.decision;
+
+/** A text that no other value gives: `-` for undefined, else the length, a colon and the text. */
+const part = (v: string | undefined): string => (v === undefined ? '-' : `${v.length}:${v}`);
+
 /** The shared context with these values (bounded: a full table starts afresh). */
 function contextOf(c: SummaryContext): SummaryContext {
-  // JSON: values are strings, numbers, a boolean or undefined (null), so equal texts mean equal values.
-  const key = JSON.stringify([
-    c.stage,
-    c.verb,
-    c.groups,
-    c.hasObjectRef,
-    c.resource,
-    c.subresource,
-    c.namespace,
-    c.apiGroup,
-    c.sourceIP,
-    c.userAgent,
-    c.responseCode,
-    c.decision,
-  ]);
+  // Consecutive matches are mostly alike: the last context first, with no key text.
+  if (lastContext !== undefined && sameContext(c, lastContext)) return lastContext;
+  // Group lists are shared (groupList), so their identity stands for their content within this table.
+  let groups = c.groups === undefined ? -1 : groupIds.get(c.groups);
+  if (groups === undefined) {
+    groups = nextGroupId++;
+    groupIds.set(c.groups!, groups);
+  }
+  const key =
+    part(c.stage) +
+    part(c.verb) +
+    part(c.resource) +
+    part(c.subresource) +
+    part(c.namespace) +
+    part(c.apiGroup) +
+    part(c.sourceIP) +
+    part(c.userAgent) +
+    part(c.decision) +
+    `${groups}|${c.hasObjectRef ? 1 : 0}|${c.responseCode ?? '-'}`;
   // A context of long texts is rare and not worth a table slot that would keep them alive.
-  if (key.length > MAX_CONTEXT_KEY) return c;
+  if (key.length > MAX_CONTEXT_KEY) return (lastContext = c);
   const held = contexts.get(key);
-  if (held !== undefined) return held;
+  if (held !== undefined) return (lastContext = held);
   if (contexts.size >= MAX_CONTEXTS) contexts.clear();
   contexts.set(key, c);
-  return c;
+  return (lastContext = c);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Alert, PipelineNotice } from '../alert/alert.js';
+import type { Alert, EventSummary, PipelineNotice } from '../alert/alert.js';
 import { alertId } from '../alert/alert-id.js';
 import { summaryOf, type SummaryRecord } from '../alert/summarize-event.js';
 import { compileMessage, defaultMessage, type RenderMessage } from '../alert/message-template.js';
@@ -35,6 +35,8 @@ interface Open {
   last: number;
   /** Summary records, made into EventSummary objects for each notice (see snapshot). */
   events: SummaryRecord | SummaryRecord[];
+  /** The summaries of `events`, kept once the alert has rolled up (it is then sent again per roll-up). */
+  shown: EventSummary[] | undefined;
   readonly until: number;
 }
 
@@ -131,6 +133,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           first: occ.firstSeen,
           last: occ.lastSeen,
           events: occ.samples.length === 1 && sampleSize >= 1 ? occ.samples[0]! : occ.samples.slice(0, sampleSize),
+          shown: undefined,
           until: spec.suppress === undefined ? occ.firstSeen : occ.firstSeen + spec.suppress.for,
         };
         if (stats) stats.alerts++;
@@ -176,9 +179,19 @@ function snapshot(open: Open): Alert {
     count: open.count,
     firstSeen: iso(open.first),
     lastSeen: iso(open.last),
-    events: Array.isArray(open.events) ? open.events.map(summaryOf) : [summaryOf(open.events)],
+    events: eventsOf(open),
     suppressed: open.suppressed,
   };
+}
+
+/** The alert's sample as summaries, a new array per notice. */
+function eventsOf(open: Open): EventSummary[] {
+  const records = Array.isArray(open.events) ? open.events : [open.events];
+  if (open.suppressed === 0) return records.map(summaryOf);
+  // Records are only ever appended: the summaries made for earlier notices stay valid.
+  const shown = (open.shown ??= []);
+  for (let i = shown.length; i < records.length; i++) shown.push(summaryOf(records[i]!));
+  return [...shown];
 }
 
 /** The alert's key by fact name, from the values an open alert holds. */
