@@ -82,7 +82,8 @@ export { createReferenceEngine, type ReferenceEngine } from './rules/reference-e
 export type { Alert, AlertNotice, EventSummary, PipelineNotice } from './alert/alert.js';
 export { alertId } from './alert/alert-id.js';
 export { compileMessage, defaultMessage, type MessageContext, type RenderMessage } from './alert/message-template.js';
-export { summarizeEvent } from './alert/summarize-event.js';
+export { summarizeEvent, summaryOf, summaryRecord, SummaryRecord } from './alert/summarize-event.js';
+export { createInternTable, type InternTable, type InternTableOptions } from './alert/intern.js';
 
 export type { Sink, SendContext, SendResult } from './sink/sink.js';
 export {

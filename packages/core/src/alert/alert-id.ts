@@ -5,5 +5,7 @@ import { createHash } from 'node:crypto';
  * arrival order or the process, so sinks and people can correlate repeats and replays.
  */
 export function alertId(rule: string, keyText: string, windowStart: number): string {
-  return createHash('sha256').update(`${rule}\u0000${keyText}\u0000${windowStart}`).digest('hex').slice(0, 20);
+  // The first 10 bytes as hex: a flat 20-character string. A slice of the 64-character hex digest
+  // would keep the whole digest alive for as long as the alert is open.
+  return createHash('sha256').update(`${rule}\u0000${keyText}\u0000${windowStart}`).digest().toString('hex', 0, 10);
 }

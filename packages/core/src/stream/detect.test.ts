@@ -317,3 +317,49 @@ describe('order independence (property)', () => {
     );
   });
 });
+
+describe('event samples', () => {
+  const ids = (a: Alert) => a.events.map((e) => e.auditID);
+  const alertsOf = (notices: PipelineNotice[], type: PipelineNotice['type']) =>
+    notices.filter((n) => n.type === type).map((n) => n.alert);
+
+  it('a threshold alert carries the latest sampleSize matches of its window, in time order, with their time', () => {
+    const events = [0, 10, 20, 30, 40].map((s) => secretRead('alice', s, `s${s}`)).reverse();
+    const [alert] = alertsOf(run(events, [burst], { sampleSize: 3, lateness: 120_000 }), 'alert');
+    expect(ids(alert!)).toEqual(['alice-20-s20', 'alice-30-s30', 'alice-40-s40']);
+    expect(alert!.events[0]).toMatchObject({
+      auditID: 'alice-20-s20',
+      time: new Date(T0 + 20_000).toISOString(),
+      stage: 'ResponseComplete',
+      verb: 'get',
+      user: 'alice',
+      objectRef: { resource: 'secrets', namespace: 'prod', name: 's20' },
+    });
+    for (const size of [0, 1]) {
+      const [small] = alertsOf(run(events, [burst], { sampleSize: size }), 'alert');
+      expect(ids(small!)).toEqual(size === 0 ? [] : ['alice-40-s40']);
+    }
+  });
+
+  it('roll-ups add samples to an open alert up to sampleSize; each notice has its own copies', () => {
+    const rule = testRule(
+      { name: 'each-read', suppress: { for: 600_000, forText: '10m', key: ['user.username', 'objectRef.namespace'] } },
+      isSecretRead,
+    );
+    const events = [0, 10, 20, 30].map((s) => secretRead('bob', s, `s${s}`));
+    for (const [size, expected] of [
+      [0, []],
+      [1, ['bob-0-s0']],
+      [3, ['bob-0-s0', 'bob-10-s10', 'bob-20-s20']],
+    ] as const) {
+      const notices = run(events, [rule], { sampleSize: size });
+      const [closed] = alertsOf(notices, 'closed');
+      expect(ids(closed!)).toEqual(expected);
+      expect(closed!.key).toEqual({ 'user.username': 'bob', 'objectRef.namespace': 'prod' });
+      expect(closed!.count).toBe(4);
+      const [first] = alertsOf(notices, 'alert');
+      expect(ids(first!)).toEqual(expected.slice(0, 1));
+      if (size > 0) expect(first!.events[0]).not.toBe(closed!.events[0]);
+    }
+  });
+});

@@ -9,16 +9,23 @@ import {
 import type { AuditEvent } from '../event/audit-event.js';
 import type { CompiledRule } from '../rules/compile-rule-set.js';
 import type { EvaluatedEvent } from './evaluate.js';
+import { canHoldLean, leanEvent, stepMask } from './lean-event.js';
 import { MinHeap } from './min-heap.js';
 import type { StreamStats } from './stream-stats.js';
 
 /** One event matched by one rule, at its event time. */
 export interface Match {
   readonly rule: CompiledRule;
+  /** The event, or while held for ordering its lean form (see `leanEvent`), which the later stages read alike. */
   readonly event: AuditEvent;
   readonly time: number;
   /** Arrival sequence: the last tie-breaker, so equal keys still order deterministically. */
   readonly seq: number;
+  /**
+   * For a sequence rule's match held as a lean event: bit i set when the event matched step i (the
+   * step conditions may read fields the lean event does not keep). Otherwise undefined.
+   */
+  readonly steps?: number | undefined;
 }
 
 /** The event time up to which everything has been released. */
@@ -188,18 +195,24 @@ export function eventTimeOrder(options: EventTimeOrderOptions = {}): OperatorFun
             // No timestamp at all: the event happened "now" in event time.
             t = eventNow();
           }
+          // One lean copy per event, shared by all its held matches.
+          let lean: AuditEvent | undefined;
           for (const rule of matches) {
-            const match: Match = { rule, event, time: t, seq: seq++ };
             if (!isStateful(rule)) {
-              subscriber.next({ kind: 'match', match });
+              subscriber.next({ kind: 'match', match: { rule, event, time: t, seq: seq++, steps: undefined } });
               continue;
             }
             const c = classOf(rule.spec.lateness ?? defaultLateness);
             if (t < c.watermark) {
               if (stats) stats.late++;
-              subscriber.next({ kind: 'match', match });
+              subscriber.next({ kind: 'match', match: { rule, event, time: t, seq: seq++, steps: undefined } });
+            } else if (canHoldLean(rule)) {
+              lean ??= leanEvent(event);
+              const steps = rule.spec.sequence !== undefined ? stepMask(rule, event) : undefined;
+              c.heap.push({ rule, event: lean, time: t, seq: seq++, steps });
+              buffered++;
             } else {
-              c.heap.push(match);
+              c.heap.push({ rule, event, time: t, seq: seq++, steps: undefined });
               buffered++;
             }
           }

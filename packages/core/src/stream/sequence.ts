@@ -1,12 +1,12 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { EventSummary } from '../alert/alert.js';
+import type { SummaryRecord } from '../alert/summarize-event.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import type { CompiledRule } from '../rules/compile-rule-set.js';
 import type { RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
 import type { StreamStats } from './stream-stats.js';
-import { keyText, type Occurrence } from './threshold.js';
+import { stateKey, type Occurrence } from './threshold.js';
 
 /** Options of {@link sequence}. */
 export interface SequenceOptions {
@@ -23,7 +23,7 @@ interface Progress {
   readonly start: number;
   /** Event time of the latest step. */
   readonly last: number;
-  readonly samples: readonly EventSummary[];
+  readonly samples: readonly SummaryRecord[];
 }
 
 interface KeyState {
@@ -104,8 +104,10 @@ export function sequence(
         const sample = occ.samples[0]!;
         // From the last step down: an event that could both finish a sequence and start one finishes it.
         for (let i = last; i >= 0; i--) {
-          if (rule.testStep?.(i, event) !== true) continue;
-          const key = keyText(state.keys[i]!, event);
+          // A match held lean carries its step results; the lean event cannot answer the step conditions.
+          const matched = occ.steps !== undefined ? ((occ.steps >>> i) & 1) === 1 : rule.testStep?.(i, event) === true;
+          if (!matched) continue;
+          const key = stateKey(state.keys[i]!, event);
           if (i === 0) {
             // Validation guarantees two steps or more, so a first step never finishes a sequence.
             const entry = touch(state, key);

@@ -1,13 +1,14 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Alert, EventSummary, PipelineNotice } from '../alert/alert.js';
 import { alertId } from '../alert/alert-id.js';
+import { summaryOf, type SummaryRecord } from '../alert/summarize-event.js';
 import { compileMessage, defaultMessage, type RenderMessage } from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import { alertKeyFacts, type RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
 import type { StreamStats } from './stream-stats.js';
-import { keyText, type Occurrence } from './threshold.js';
+import { keyText, stateKey, type Occurrence } from './threshold.js';
 
 /** Options of {@link suppress}. */
 export interface SuppressOptions {
@@ -26,19 +27,22 @@ interface Open {
   readonly id: string;
   readonly spec: RuleSpec;
   readonly message: string;
-  readonly key: Record<string, unknown>;
+  /** The key's values: the value itself for a one-fact key (most rules), else one per fact. */
+  readonly key: unknown;
   count: number;
   suppressed: number;
   first: number;
   last: number;
-  readonly events: EventSummary[];
+  /** Summary records, made into EventSummary objects for each notice (see snapshot). */
+  events: SummaryRecord | SummaryRecord[];
+  /** The summaries of `events`, kept once the alert has rolled up (it is then sent again per roll-up). */
+  shown: EventSummary[] | undefined;
   readonly until: number;
 }
 
 interface RuleState {
   readonly spec: RuleSpec;
   readonly key: ReadonlyArray<(e: AuditEvent) => unknown>;
-  readonly keyNames: readonly string[];
   readonly render: RenderMessage;
   readonly open: Map<string, Open>;
 }
@@ -64,12 +68,10 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
       const stateOf = (spec: RuleSpec): RuleState => {
         let state = states.get(spec.name);
         if (state === undefined || state.spec !== spec) {
-          const keyNames = alertKeyFacts(spec);
           // A reloaded rule keeps its open alerts: state is per rule name, rebuilt only for the new spec.
           state = {
             spec,
-            key: keyNames.map(eventFactGetter),
-            keyNames,
+            key: alertKeyFacts(spec).map(eventFactGetter),
             render: spec.message !== undefined ? compileMessage(spec.message) : defaultMessage(spec.title),
             open: state?.open ?? new Map(),
           };
@@ -97,7 +99,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
       const onOccurrence = (occ: Occurrence): void => {
         const spec = occ.rule.spec;
         const state = stateOf(spec);
-        const keyString = keyText(state.key, occ.event);
+        const keyString = stateKey(state.key, occ.event);
         const existing = state.open.get(keyString);
         if (existing !== undefined && occ.firstSeen < existing.until) {
           existing.count += occ.count;
@@ -105,7 +107,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           // Late occurrences may extend the alert backwards as well as forwards.
           if (occ.lastSeen > existing.last) existing.last = occ.lastSeen;
           if (occ.firstSeen < existing.first) existing.first = occ.firstSeen;
-          for (const s of occ.samples) if (existing.events.length < sampleSize) existing.events.push(s);
+          for (const s of occ.samples) addEvent(existing, s, sampleSize);
           // The message keeps describing the first occurrence, which stays true; `count` carries the total.
           if (stats) stats.rollups++;
           subscriber.next({ type: 'rollup', alert: snapshot(existing) });
@@ -115,12 +117,9 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           state.open.delete(keyString);
           close(existing);
         }
-        const key: Record<string, unknown> = {};
-        state.keyNames.forEach((name, i) => {
-          key[name] = state.key[i]!(occ.event) ?? null;
-        });
+        const values = state.key.map((get) => get(occ.event) ?? null);
         const open: Open = {
-          id: alertId(spec.name, keyString, occ.firstSeen),
+          id: alertId(spec.name, keyText(state.key, occ.event), occ.firstSeen),
           spec,
           message: state.render(occ.event, {
             count: occ.count,
@@ -128,12 +127,13 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
             ...(spec.sequence ? { within: spec.sequence.withinText } : {}),
             ...(occ.distinct ? { distinct: occ.distinct } : {}),
           }),
-          key,
+          key: values.length === 1 ? values[0] : values,
           count: occ.count,
           suppressed: 0,
           first: occ.firstSeen,
           last: occ.lastSeen,
-          events: occ.samples.slice(0, sampleSize),
+          events: occ.samples.length === 1 && sampleSize >= 1 ? occ.samples[0]! : occ.samples.slice(0, sampleSize),
+          shown: undefined,
           until: spec.suppress === undefined ? occ.firstSeen : occ.firstSeen + spec.suppress.for,
         };
         if (stats) stats.alerts++;
@@ -175,11 +175,41 @@ function snapshot(open: Open): Alert {
     severity: spec.severity,
     tags: [...spec.tags],
     message: open.message,
-    key: { ...open.key },
+    key: keyObject(open),
     count: open.count,
     firstSeen: iso(open.first),
     lastSeen: iso(open.last),
-    events: [...open.events],
+    events: eventsOf(open),
     suppressed: open.suppressed,
   };
+}
+
+/** The alert's sample as summaries, a new array per notice. */
+function eventsOf(open: Open): EventSummary[] {
+  const records = Array.isArray(open.events) ? open.events : [open.events];
+  if (open.suppressed === 0) return records.map(summaryOf);
+  // Records are only ever appended: the summaries made for earlier notices stay valid.
+  const shown = (open.shown ??= []);
+  for (let i = shown.length; i < records.length; i++) shown.push(summaryOf(records[i]!));
+  return [...shown];
+}
+
+/** The alert's key by fact name, from the values an open alert holds. */
+function keyObject(open: Open): Record<string, unknown> {
+  const names = alertKeyFacts(open.spec);
+  const key: Record<string, unknown> = {};
+  if (names.length === 1) key[names[0]!] = open.key;
+  else names.forEach((name, i) => (key[name] = (open.key as unknown[])[i]));
+  return key;
+}
+
+/** Adds a sample to an open alert while it has fewer than `sampleSize`. */
+function addEvent(open: Open, record: SummaryRecord, sampleSize: number): void {
+  const held = open.events;
+  if (!Array.isArray(held)) {
+    if (sampleSize > 1) open.events = [held, record];
+  } else if (held.length < sampleSize) {
+    if (held.length === 0) open.events = record;
+    else held.push(record);
+  }
 }

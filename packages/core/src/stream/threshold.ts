@@ -1,6 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { EventSummary } from '../alert/alert.js';
-import { summarizeEvent } from '../alert/summarize-event.js';
+import { summaryRecord, type SummaryRecord } from '../alert/summarize-event.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import type { CompiledRule } from '../rules/compile-rule-set.js';
@@ -17,10 +16,15 @@ export interface Occurrence {
   readonly count: number;
   readonly firstSeen: number;
   readonly lastSeen: number;
-  /** A bounded sample of the events, earliest first. */
-  readonly samples: EventSummary[];
+  /**
+   * A bounded sample of the events, earliest first, as summary records (`summaryOf` makes each the
+   * alert's EventSummary): they are held for as long as the alert stays open.
+   */
+  readonly samples: SummaryRecord[];
   /** The distinct values counted, for `distinct` thresholds. */
   readonly distinct?: unknown[];
+  /** For a sequence rule's match held lean: which steps the event matched (see `Match.steps`). */
+  readonly steps?: number | undefined;
 }
 
 /** Options of {@link threshold}. */
@@ -39,8 +43,11 @@ interface Group {
   /** Distinct-value counts in the window (distinct thresholds only), and the value of each time. */
   values: unknown[] | undefined;
   valueCounts: Map<string, { value: unknown; n: number }> | undefined;
-  /** The latest matches' summaries (at most sampleSize, without their time: see withTime), for the alert. */
-  samples: Array<{ time: number; summary: EventSummary }>;
+  /**
+   * The latest matches' summary records (at most sampleSize), for the alert: one record alone while
+   * the group has had one match (most groups of high-cardinality traffic), an array past that.
+   */
+  samples: SummaryRecord | SummaryRecord[] | undefined;
 }
 
 interface RuleState {
@@ -59,6 +66,19 @@ export function keyText(getters: ReadonlyArray<(e: AuditEvent) => unknown>, even
     return v === undefined ? null : v;
   });
   return JSON.stringify(values);
+}
+
+/**
+ * A Map key for some facts' values, for state held per key: one string value is its own key (the
+ * event's string, shared with the sample, instead of a JSON copy); anything else is its JSON text
+ * behind a NUL mark, which no plain key starts with (a string that does goes the JSON way too).
+ */
+export function stateKey(getters: ReadonlyArray<(e: AuditEvent) => unknown>, event: AuditEvent): string {
+  if (getters.length === 1) {
+    const v = getters[0]!(event);
+    if (typeof v === 'string' && v.charCodeAt(0) !== 0) return v;
+  }
+  return `\u0000${keyText(getters, event)}`;
 }
 
 /**
@@ -103,7 +123,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         }
       };
 
-      const onMatch = (rule: CompiledRule, event: AuditEvent, time: number): void => {
+      const onMatch = (rule: CompiledRule, event: AuditEvent, time: number, steps: number | undefined): void => {
         const spec = rule.spec.threshold;
         if (spec === undefined) {
           subscriber.next({
@@ -113,13 +133,14 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
             count: 1,
             firstSeen: time,
             lastSeen: time,
-            samples: [summarizeEvent(event, time)],
+            samples: [summaryRecord(event, time)],
+            ...(steps !== undefined ? { steps } : {}),
           });
           return;
         }
         const state = stateOf(rule);
         state.within = spec.within;
-        const key = keyText(state.groupBy, event);
+        const key = stateKey(state.groupBy, event);
         let group = state.groups.get(key);
         if (group === undefined) {
           if (state.groups.size >= maxKeys) {
@@ -128,12 +149,11 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
             if (stats) stats.evicted++;
           }
           // Most groups of high-cardinality traffic never see a second match: arrays of exactly one
-          // element (a push onto [] reserves 17) and the sample's time kept as a number (sample()).
-          const sample = { time, summary: summarizeEvent(event, NaN) };
+          // element (a push onto [] reserves 17) and a flat summary record with its time as a number.
           group = {
             times: [time],
             head: 0,
-            samples: sampleSize > 0 ? [sample] : [],
+            samples: sampleSize > 0 ? summaryRecord(event, time) : undefined,
             values: undefined,
             valueCounts: undefined,
           };
@@ -149,8 +169,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
           insert(group, time, state.distinct?.(event));
           // Matches come in event-time order (late ones aside), so the first kept is the oldest; the
           // sample is sorted once, when the alert fires.
-          group.samples.push({ time, summary: summarizeEvent(event, NaN) });
-          if (group.samples.length > sampleSize) group.samples.shift();
+          if (sampleSize > 0) addSample(group, summaryRecord(event, time), sampleSize);
         }
         const latest = group.times[group.times.length - 1]!;
         evictBefore(group, latest - spec.within);
@@ -158,10 +177,10 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         const reached = group.valueCounts ? group.valueCounts.size >= spec.count : count >= spec.count;
         if (!reached) return;
         const firstSeen = group.times[group.head]!;
-        const samples = group.samples
+        const held = group.samples;
+        const samples = (held === undefined ? [] : Array.isArray(held) ? held : [held])
           .filter((s) => s.time >= firstSeen)
-          .sort((a, b) => a.time - b.time)
-          .map((s) => withTime(s.summary, s.time));
+          .sort((a, b) => a.time - b.time);
         state.groups.delete(key);
         subscriber.next({
           kind: 'occurrence',
@@ -181,7 +200,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
             expire(item.time);
             subscriber.next(item);
           } else {
-            onMatch(item.match.rule, item.match.event, item.match.time);
+            onMatch(item.match.rule, item.match.event, item.match.time, item.match.steps);
           }
         },
         error: (err) => subscriber.error(err),
@@ -190,15 +209,15 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
     });
 }
 
-/**
- * A sample summary as summarizeEvent(event, time) would have made it: held groups keep the time as a
- * number and the text is written only for the samples of an alert that fires.
- */
-function withTime(summary: EventSummary, time: number): EventSummary {
-  if (time !== time) return summary;
-  const { auditID, ...rest } = summary;
-  const text = new Date(time).toISOString();
-  return auditID === undefined ? { time: text, ...rest } : { auditID, time: text, ...rest };
+/** Keeps the latest `sampleSize` records. */
+function addSample(group: Group, record: SummaryRecord, sampleSize: number): void {
+  const held = group.samples;
+  if (held === undefined) group.samples = record;
+  else if (!Array.isArray(held)) group.samples = sampleSize > 1 ? [held, record] : record;
+  else {
+    held.push(record);
+    if (held.length > sampleSize) held.shift();
+  }
 }
 
 /** Adds a match in time order (late matches land in the middle). */

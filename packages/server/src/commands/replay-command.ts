@@ -21,6 +21,8 @@ import { type CommandIO, UsageError, write } from './io.js';
 import { checkProfile, printRuleProblems } from './rules-command.js';
 
 const PROGRESS_EVERY_MS = 250;
+/** Output held at most (characters) before it is written without waiting for the next batch. */
+const FLUSH_CHARS = 1 << 20;
 
 /** Where a replay that delivers keeps what it could not deliver, unless the config or `--dead-letter` say. */
 export const DEFAULT_DEAD_LETTER = 'kaudit-dead-letter.jsonl';
@@ -99,19 +101,32 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   }
   const pipeline = createPipeline({ rules: ruleSet, lateness, tick: false, redaction, ...delivering });
   const pending: string[] = [];
+  let pendingChars = 0;
   const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
   pipeline.notices$.subscribe((notice) => {
+    let text: string | undefined;
     if (format === 'json') {
-      if (notice.type === 'closed') pending.push(`${JSON.stringify(notice.alert satisfies Alert)}\n`);
+      if (notice.type === 'closed') text = `${JSON.stringify(notice.alert satisfies Alert)}\n`;
     } else if (notice.type !== 'closed') {
-      pending.push(formatAlertPretty(notice, { color }));
+      text = formatAlertPretty(notice, { color });
     }
+    if (text === undefined) return;
+    pending.push(text);
+    pendingChars += text.length;
+    // end() releases every held match and closes every open alert in one synchronous burst: tens of
+    // MB of output when a file spans less than the lateness. Written out as it comes (stdout to a file
+    // or a pipe is synchronous on Linux) rather than held, then joined, until end() returns.
+    if (pendingChars >= FLUSH_CHARS) io.stdout.write(take());
   });
-  const flush = async () => {
-    if (pending.length === 0) return;
+  const take = (): string => {
     const text = pending.join('');
     pending.length = 0;
-    await write(io.stdout, text);
+    pendingChars = 0;
+    return text;
+  };
+  const flush = async () => {
+    if (pending.length === 0) return;
+    await write(io.stdout, take());
   };
 
   // A mistyped path ends the run before any work, rather than after an hour of replaying the others.
