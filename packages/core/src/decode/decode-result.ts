@@ -46,6 +46,27 @@ export interface DecodeOptions {
 }
 
 /**
+ * The decoder's `mayNeedWalk` per event of a result, for results decoded with {@link trackWalkFlags}
+ * (internal: `readEvents` batches, so a replay gets pushBody's one pass too). Kept beside the result,
+ * not on it, so no caller can forge a flag that would skip redaction.
+ */
+const WALK_FLAGS = new WeakMap<DecodeResult, boolean[]>();
+
+/** Starts recording `mayNeedWalk` for the events later added to `out` (internal). */
+export function trackWalkFlags(out: DecodeResult): void {
+  if (out.events.length === 0) WALK_FLAGS.set(out, []);
+}
+
+/**
+ * The recorded flags of `result`, one per event, or undefined when they were not tracked or the
+ * events no longer line up with them (internal).
+ */
+export function walkFlags(result: DecodeResult): readonly boolean[] | undefined {
+  const flags = WALK_FLAGS.get(result);
+  return flags !== undefined && flags.length === result.events.length ? flags : undefined;
+}
+
+/**
  * Appends an accepted event, or hands it to `accept` when `out` is an {@link AcceptingResult}. Call it
  * right after the event's check: the check's limits walk is what says whether redaction must walk.
  */
@@ -53,6 +74,7 @@ export function addEvent(out: DecodeResult, event: AuditEvent, mayNeedWalk: bool
   const accept = (out as Partial<AcceptingResult>).accept;
   if (accept === undefined) {
     out.events.push(event);
+    WALK_FLAGS.get(out)?.push(mayNeedWalk);
     return;
   }
   (out as AcceptingResult).accepted++;

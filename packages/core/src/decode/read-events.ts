@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { KauditError } from '../errors.js';
 import { decodeBody } from './decode-body.js';
 import { decodeLineInto, decodeParsedInto, isBlank } from './decode-line.js';
-import { addRejection, type DecodeOptions, type DecodeResult } from './decode-result.js';
+import { addRejection, trackWalkFlags, type DecodeOptions, type DecodeResult } from './decode-result.js';
 import { jsonErrorReason } from './json-error-reason.js';
 import { LineSplitter, type LineHandler } from './line-splitter.js';
 import { resolveLimits, type Limits } from './sanitize.js';
@@ -101,7 +101,7 @@ class StreamDecoder implements LineHandler {
   mode: Mode = 'undetermined';
   linesInBatch = 0;
   private lineNo = 0;
-  private batch: DecodeResult = { events: [], rejected: [] };
+  private batch: DecodeResult = newBatch();
   // Raw bytes since the start, kept only until the mode is known (or for good, in document mode).
   private head: Buffer[] = [];
   private headBytes = 0;
@@ -177,8 +177,9 @@ class StreamDecoder implements LineHandler {
   }
 
   takeBatch(): SourcedResult {
-    const result: SourcedResult = { events: this.batch.events, rejected: this.batch.rejected, source: this.source };
-    this.batch = { events: [], rejected: [] };
+    // The batch object itself is the result: its decoder flags (walkFlags) stay attached to it.
+    const result: SourcedResult = Object.assign(this.batch, { source: this.source });
+    this.batch = newBatch();
     this.linesInBatch = 0;
     return result;
   }
@@ -296,4 +297,11 @@ async function* replay(
   } finally {
     await rest.return(undefined);
   }
+}
+
+/** An empty batch that records the decoder's redaction flags, so the pipeline can skip the generic walk. */
+function newBatch(): DecodeResult {
+  const batch: DecodeResult = { events: [], rejected: [] };
+  trackWalkFlags(batch);
+  return batch;
 }

@@ -1,6 +1,7 @@
 import { Subject, share, type Observable, type SchedulerLike } from 'rxjs';
 import type { PipelineNotice } from '../alert/alert.js';
 import { decodeBodyEach } from '../decode/decode-body.js';
+import { walkFlags } from '../decode/decode-result.js';
 import { decodeValue, type DecodeResult, type Rejection } from '../decode/index.js';
 import type { Limits } from '../decode/index.js';
 import type { AuditEvent } from '../event/audit-event.js';
@@ -72,7 +73,11 @@ export interface Pipeline {
   push(input: unknown): PushResult;
   /** Decodes and pushes a request body or file content (JSON or JSON lines). Throws on a body that is not audit events. */
   pushBody(body: string | Uint8Array): PushResult;
-  /** Pushes a decode result (e.g. from `readEvents`): redacted, then evaluated. */
+  /**
+   * Pushes a decode result (e.g. from `readEvents`): redacted, then evaluated. A `readEvents` batch
+   * keeps its decoder's verdict of where redaction must walk, so push its events as they were read;
+   * an event changed since goes through `push()`.
+   */
   pushDecoded(result: DecodeResult): PushResult;
   /**
    * Every notice: new alerts, roll-ups, and `closed` when an alert can no longer change. It is hot
@@ -142,8 +147,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   };
   const pushDecoded = (result: DecodeResult): PushResult => {
     countRejections(result.rejected);
-    for (const event of result.events) {
-      stats.redacted += redact(event);
+    // Batches from readEvents carry the decoder's flags: the same one pass as pushBody.
+    const flags = walkFlags(result);
+    const events = result.events;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      stats.redacted += flags !== undefined ? afterDecode(event, flags[i]!) : redact(event);
       input.next(event);
     }
     return { accepted: result.events.length, rejected: result.rejected };

@@ -3,7 +3,9 @@ import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBody, decodeBodyEach } from '../decode/decode-body.js';
-import type { DecodeResult } from '../decode/decode-result.js';
+import { walkFlags, type DecodeResult } from '../decode/decode-result.js';
+import { readEvents } from '../decode/read-events.js';
+import { Readable } from 'node:stream';
 import type { Limits } from '../decode/sanitize.js';
 import { auditFixtureFiles, fixture, skipWithoutFixtures } from '../testing/fixtures.js';
 import { createRedaction } from './create-redactor.js';
@@ -243,6 +245,50 @@ const sameAsReference = (body: string, options: RedactionOptions, limits?: Parti
   expect(actual.events).toEqual(expected.events);
   expect(actual.redacted).toBe(expected.redacted);
 };
+
+/** A replay's way: readEvents batches, each event redacted with the flag its batch carries. */
+async function fromReadEvents(body: string, options: RedactionOptions, limits: Partial<Limits> | undefined) {
+  const { afterDecode } = createRedaction(options);
+  const events: unknown[] = [];
+  const rejected: unknown[] = [];
+  let redacted = 0;
+  const input = Readable.from([Buffer.from(body)]);
+  for await (const batch of readEvents(input, { batchLines: 2, ...(limits ? { limits } : {}) })) {
+    const flags = walkFlags(batch);
+    expect(flags).toBeDefined();
+    batch.events.forEach((event, i) => {
+      redacted += afterDecode(event, flags![i]!);
+      events.push(event);
+    });
+    rejected.push(...batch.rejected.map(({ source: _source, ...r }) => r));
+  }
+  return { events, rejected, redacted };
+}
+
+describe('readEvents batches (kaudit replay)', () => {
+  it('carry the decoder flags, and the one pass gives exactly the old result', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(event, oneTrigger), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(...OPTIONS),
+        async (events, options) => {
+          const body = asLines(events);
+          const expected = reference(body, options, undefined);
+          const actual = await fromReadEvents(body, options, undefined);
+          expect(actual.events).toEqual(expected.events);
+          expect(actual.redacted).toBe(expected.redacted);
+          expect(actual.rejected.length).toBe(expected.rejected.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('lose their flags when the events no longer line up, so pushDecoded walks every event', () => {
+    const result = decodeBody(asLines([{ kind: 'Event' }]));
+    expect(walkFlags(result)).toBeUndefined();
+  });
+});
 
 describe('decode and redaction in one pass', () => {
   it('gives exactly the old result on generated events, as JSON lines and as an EventList', () => {
