@@ -9,54 +9,6 @@ export function median(values) {
 }
 
 /**
- * Items per second of `fn(item)` over `items`, cycling through them until `minMs` have passed; the
- * median of `runs` runs after one warm-up run.
- */
-export function rate(items, fn, { runs = 5, minMs = 400 } = {}) {
-  const one = () => {
-    let n = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < minMs) {
-      for (let i = 0; i < items.length; i++) fn(items[i]);
-      n += items.length;
-      elapsed = performance.now() - start;
-    }
-    return (n * 1000) / elapsed;
-  };
-  one();
-  const rates = [];
-  for (let r = 0; r < runs; r++) rates.push(one());
-  return median(rates);
-}
-
-/** As {@link rate} for an asynchronous `fn`, stopping part-way through `items` once `minMs` have passed. */
-export async function rateAsync(items, fn, { runs = 3, minMs = 1000, minItems = 100 } = {}) {
-  const one = async () => {
-    let n = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < minMs || n < minItems) {
-      await fn(items[n % items.length]);
-      n++;
-      if ((n & 15) === 0) elapsed = performance.now() - start;
-    }
-    return (n * 1000) / (performance.now() - start);
-  };
-  await one();
-  const rates = [];
-  for (let r = 0; r < runs; r++) rates.push(await one());
-  return median(rates);
-}
-
-/** The median over `runs` runs of `task()`, which returns one rate. */
-export async function medianOf(runs, task) {
-  const values = [];
-  for (let r = 0; r < runs; r++) values.push(await task());
-  return median(values);
-}
-
-/**
  * Several measurements taken in alternation (A, B, A, B...) after `warmups` runs of each, so that a
  * machine whose load changes during the run weighs on all of them alike; the median of each.
  * Each task is `() => rate` or `async () => rate`.
@@ -75,7 +27,7 @@ export async function interleaved(tasks, runs, warmups = 1) {
   return results.map(median);
 }
 
-/** One run of {@link rate}: items per second of `fn` over `items`, cycling until `minMs` have passed. */
+/** Items per second of `fn(item)` over `items`, cycling through them until `minMs` have passed (one run). */
 export function rateOnce(items, fn, minMs) {
   let n = 0;
   const start = performance.now();
@@ -88,7 +40,7 @@ export function rateOnce(items, fn, minMs) {
   return (n * 1000) / elapsed;
 }
 
-/** One run of {@link rateAsync}. */
+/** As {@link rateOnce} for an asynchronous `fn`, stopping part-way through `items` once `minMs` have passed (at least `minItems`). */
 export async function rateAsyncOnce(items, fn, minMs, minItems = 100) {
   let n = 0;
   const start = performance.now();
