@@ -1,4 +1,5 @@
 import type { AuditEvent } from './audit-event.js';
+import { compileFactPath } from './fact-path.js';
 
 /** A fact computed from the event rather than read from one field. */
 export interface DerivedFact {
@@ -44,14 +45,13 @@ function queryValues(event: AuditEvent, name: string): string[] | undefined {
   return values.length > 0 ? values : undefined;
 }
 
-/** A string field of a body's `metadata`, reading own properties only (bodies are attacker-controlled). */
-function metadataField(body: unknown, field: 'name' | 'generateName'): string | undefined {
-  if (body === null || typeof body !== 'object' || !Object.prototype.hasOwnProperty.call(body, 'metadata'))
-    return undefined;
-  const metadata = (body as { metadata?: unknown }).metadata;
-  if (metadata === null || typeof metadata !== 'object' || !Object.prototype.hasOwnProperty.call(metadata, field))
-    return undefined;
-  const value = (metadata as Record<string, unknown>)[field];
+// Bodies are attacker-controlled: compiled fact paths read own properties only.
+const NAME_SOURCES = ['objectRef.name', 'responseObject.metadata.name', 'requestObject.metadata.name'].map(
+  compileFactPath,
+);
+const GENERATE_NAME = compileFactPath('requestObject.metadata.generateName');
+
+function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
@@ -113,13 +113,11 @@ export const DERIVED_FACTS: Readonly<Record<string, DerivedFact>> = {
     description:
       "The object's name even when the API server chose it (generateName): objectRef.name, else the name in the response, else the request's name, else its generateName prefix followed by `*`.",
     get: (e) => {
-      const named = e.objectRef?.name;
-      if (typeof named === 'string') return named;
-      const fromResponse = metadataField(e.responseObject, 'name');
-      if (fromResponse !== undefined) return fromResponse;
-      const fromRequest = metadataField(e.requestObject, 'name');
-      if (fromRequest !== undefined) return fromRequest;
-      const prefix = metadataField(e.requestObject, 'generateName');
+      for (const source of NAME_SOURCES) {
+        const name = nonEmptyString(source(e));
+        if (name !== undefined) return name;
+      }
+      const prefix = nonEmptyString(GENERATE_NAME(e));
       return prefix !== undefined ? `${prefix}*` : undefined;
     },
   },
