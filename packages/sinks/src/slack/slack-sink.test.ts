@@ -143,6 +143,8 @@ describe('slackSink', () => {
       code: 'http_503',
       reason: '[sinks] [slack] http_503',
     });
+    // One call: the SDK's own retries are off, the delivery layer owns retrying.
+    expect(slack.calls).toHaveLength(1);
   });
 
   it.each(['internal_error', 'service_unavailable', 'fatal_error'])('retries ok:false %s', async (error) => {
