@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@kaudit\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@kaudit\/sinks\/testing$/, replacement: src('./packages/sinks/src/testing/index.ts') },
       { find: /^@kaudit\/sinks$/, replacement: src('./packages/sinks/src/index.ts') },
+      { find: /^@kaudit\/server\/testing$/, replacement: src('./packages/server/src/testing/index.ts') },
       { find: /^@kaudit\/server$/, replacement: src('./packages/server/src/index.ts') },
     ],
   },
