@@ -8,3 +8,12 @@ export {
   type ServerCertificateOptions,
   type TestCertificates,
 } from './certificates.js';
+export {
+  createApiServerClient,
+  parseRetryAfter,
+  type ApiServerClient,
+  type ApiServerClientBackoff,
+  type ApiServerClientOptions,
+  type ApiServerClientStats,
+  type AttemptRecord,
+} from './apiserver-client.js';
