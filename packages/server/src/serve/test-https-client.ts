@@ -7,6 +7,8 @@ export interface SendInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Sent with `Transfer-Encoding: chunked` (no Content-Length), one write each, instead of `body`. */
+  chunks?: (string | Buffer)[];
   /** CA the client trusts (HTTPS); without it the test CA is not trusted and the handshake fails. */
   ca?: string;
   /** Client certificate and key for mTLS. */
@@ -37,7 +39,9 @@ export function send(url: string, init: SendInit = {}): Promise<SendResult> {
     ...(secure ? { ca: init.ca, cert: init.cert, key: init.key } : {}),
   };
   return new Promise<SendResult>((resolve, reject) => {
+    let answered = false;
     const req = (secure ? httpsRequest : httpRequest)(target, options, (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       // Read now: the socket is detached from the response once it ends.
       const serverSerial = secure ? (res.socket as TLSSocket).getPeerCertificate().serialNumber : undefined;
@@ -52,7 +56,15 @@ export function send(url: string, init: SendInit = {}): Promise<SendResult> {
         });
       });
     });
-    req.on('error', reject);
-    req.end(init.body);
+    // A server refusing a body (413) may close while the client still writes it: the answer counts, not the EPIPE.
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    if (init.chunks) {
+      for (const chunk of init.chunks) req.write(chunk);
+      req.end();
+    } else {
+      req.end(init.body);
+    }
   });
 }
