@@ -67,6 +67,9 @@ describe('listen', () => {
       const defaults = await start();
       expect(defaults.server.requestTimeout).toBe(60_000);
       expect(defaults.server.headersTimeout).toBe(10_000);
+      // Headers cannot take longer than the whole request (node would throw at startup).
+      const clamped = await start({ requestTimeout: 1_000, headersTimeout: 5_000 });
+      expect(clamped.server.headersTimeout).toBe(1_000);
     });
 
     it('cuts off a client that never finishes its headers', async () => {

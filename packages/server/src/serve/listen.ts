@@ -29,9 +29,12 @@ export interface ListenOptions {
   port: number;
   /** Serve HTTPS (and mTLS with `clientCA`) instead of plain HTTP. */
   tls?: ListenTls;
-  /** Longest time to receive a whole request, in ms; default 60 000 (the API server gives up after 30 s). */
+  /** Longest time to receive a whole request, in ms; default 60 000 (the API server gives up after 30 s); 0: none. */
   requestTimeout?: number;
-  /** Longest time to receive request headers (and, over TLS, to finish the handshake), in ms; default 10 000. */
+  /**
+   * Longest time to receive request headers (and, over TLS, to finish the handshake), in ms; default 10 000, at
+   * most `requestTimeout` (node refuses more); 0: none.
+   */
   headersTimeout?: number;
   /** How long an idle keep-alive connection stays open, in ms; default 95 000. */
   keepAliveTimeout?: number;
@@ -74,7 +77,12 @@ interface TlsMaterial {
  */
 export async function listen(options: ListenOptions): Promise<Listener> {
   const requestTimeout = options.requestTimeout ?? 60_000;
-  const headersTimeout = Math.min(options.headersTimeout ?? 10_000, requestTimeout);
+  const wantedHeadersTimeout = options.headersTimeout ?? 10_000;
+  const headersTimeout =
+    requestTimeout > 0 && (wantedHeadersTimeout === 0 || wantedHeadersTimeout > requestTimeout)
+      ? requestTimeout
+      : wantedHeadersTimeout;
+  const shortest = Math.min(...[requestTimeout, headersTimeout].filter((t) => t > 0));
   // Longer than the idle timeout of Go's HTTP transport (90 s), which the API server uses: the client then always
   // closes an idle connection first, and never sends a batch on a socket the server is closing at that moment.
   const keepAliveTimeout = options.keepAliveTimeout ?? 95_000;
@@ -83,7 +91,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     headersTimeout,
     keepAliveTimeout,
     // Node enforces the request and header timeouts on this interval (default 30 s), so it must be finer than them.
-    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    connectionsCheckingInterval: Number.isFinite(shortest)
+      ? Math.max(50, Math.min(30_000, Math.floor(shortest / 4)))
+      : 30_000,
   };
 
   const handler = getRequestListener(options.fetch);
@@ -111,7 +121,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
           requestCert: mutual,
           rejectUnauthorized: mutual,
           // A client that opens a socket and never completes the handshake holds it like one that never sends headers.
-          handshakeTimeout: headersTimeout,
+          handshakeTimeout: headersTimeout > 0 ? headersTimeout : 120_000,
           ...timeouts,
         },
         onRequest,
@@ -140,6 +150,11 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       cause: error,
     });
   }
+  // Refused handshakes (no or untrusted client certificate, plain HTTP on the TLS port) are the first thing to look
+  // at when mTLS is misconfigured, but anyone can cause them: debug, not warn.
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
+    options.logger?.debug({ code: error.code, remote: socket.remoteAddress }, 'TLS handshake refused'),
+  );
   // After listening, a socket error must not crash the process: it is logged, the server keeps serving.
   server.on('error', (error: NodeJS.ErrnoException) => options.logger?.error({ code: error.code }, 'server error'));
 
