@@ -243,6 +243,7 @@ describe('POST /audit with bearer and basic authentication', () => {
     const log = lines.join('');
     expect(log).toMatch(/rejected items/);
     expect(log).toMatch(/credentials invalid/);
+    expect(log).toContain('"principal":"bearer:token 1"'); // who sent it, by position, never the token
     expect(log).not.toContain(TOKEN);
     expect(log).not.toContain(BASIC.password);
     expect(log).not.toMatch(/authorization/i);

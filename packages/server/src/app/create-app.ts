@@ -151,6 +151,7 @@ export function createApp(options: AppOptions): KauditApp {
   app.get('/metrics', async (c) => c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType }));
 
   app.post('/audit', async (c) => {
+    let principal: string | undefined;
     if (auth) {
       const verdict = auth.authenticate({ authorization: c.req.header('authorization'), socket: socketOf(c) });
       if (!verdict.ok) {
@@ -159,6 +160,7 @@ export function createApp(options: AppOptions): KauditApp {
           'WWW-Authenticate': verdict.challenge,
         });
       }
+      principal = `${verdict.principal.method}:${verdict.principal.name}`;
     }
     if (!acceptedContentType(c.req.header('content-type'))) {
       return refuse(
@@ -220,7 +222,7 @@ export function createApp(options: AppOptions): KauditApp {
         logger.info({ read: body.read }, 'audit request aborted by the client while sending its body');
         return refuse(c, 400, 'aborted', 'the body could not be read to its end');
       }
-      return c.json(accept(body.bytes, body.digest));
+      return c.json(accept(body.bytes, body.digest, principal));
     } catch (error) {
       if (error instanceof KauditError) {
         logger.warn({ code: error.code, reason: error.message }, 'audit request refused: not audit events');
@@ -236,11 +238,11 @@ export function createApp(options: AppOptions): KauditApp {
 
   // Synchronous from the redelivery check to `remember`, so two identical bodies arriving together
   // cannot both be pushed.
-  function accept(bytes: Uint8Array, digest: string): AuditAnswer {
+  function accept(bytes: Uint8Array, digest: string, principal: string | undefined): AuditAnswer {
     const seen = memory?.seen(digest);
     if (seen !== undefined) {
       metrics.redelivered(seen);
-      logger.info({ events: seen, bytes: bytes.byteLength }, 'redelivered batch dropped');
+      logger.info({ events: seen, bytes: bytes.byteLength, principal }, 'redelivered batch dropped');
       return { accepted: 0, rejected: 0, errors: [], redelivery: true };
     }
     const result: PushResult = pipeline.pushBody(bytes);
@@ -252,11 +254,11 @@ export function createApp(options: AppOptions): KauditApp {
     }));
     if (result.rejected.length > 0) {
       logger.warn(
-        { accepted: result.accepted, rejected: result.rejected.length, reasons: errors.slice(0, 5) },
+        { accepted: result.accepted, rejected: result.rejected.length, reasons: errors.slice(0, 5), principal },
         'audit batch had rejected items',
       );
     } else {
-      logger.debug({ accepted: result.accepted }, 'audit batch accepted');
+      logger.debug({ accepted: result.accepted, principal }, 'audit batch accepted');
     }
     return { accepted: result.accepted, rejected: result.rejected.length, errors, redelivery: false };
   }
