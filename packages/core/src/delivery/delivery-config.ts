@@ -135,9 +135,35 @@ export interface ValidateConfigOptions {
   source?: string;
   /** JSON Schema of the `options` of each sink type; a type not listed is refused. */
   sinkTypes?: Readonly<Record<string, object>>;
+  /**
+   * Further top-level sections the caller understands (e.g. the server's `server`, `rules`, `log`), by
+   * name, with their JSON Schemas: checked in the same pass, so one message lists every fault.
+   */
+  sections?: Readonly<Record<string, object>>;
+  /** `sinks` may be absent, when the caller has another source of sinks (the environment). Default false. */
+  sinksOptional?: boolean;
+  /** Faults the caller found by itself (cross-checks, environment), listed with the others. */
+  faults?: readonly string[];
 }
 
 let compiledConfig: ValidateFunction | undefined;
+const extendedValidators = new WeakMap<object, { required: ValidateFunction; optional: ValidateFunction }>();
+
+/** The config schema with the caller's sections, compiled once per sections object. */
+function extendedValidator(sections: Readonly<Record<string, object>>, sinksOptional: boolean): ValidateFunction {
+  let pair = extendedValidators.get(sections);
+  if (!pair) {
+    const schema = (required: string[]) => ({
+      ...KAUDIT_CONFIG_SCHEMA,
+      required,
+      properties: { ...KAUDIT_CONFIG_SCHEMA.properties, ...sections },
+    });
+    pair = { required: ajv().compile(schema(['sinks'])), optional: ajv().compile(schema([])) };
+    extendedValidators.set(sections, pair);
+  }
+  return sinksOptional ? pair.optional : pair.required;
+}
+const NO_SECTIONS: Readonly<Record<string, object>> = {};
 const typeValidators = new WeakMap<object, ValidateFunction>();
 const ajv = () => new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
 
@@ -171,9 +197,14 @@ const meaningful = (errors: readonly ErrorObject[]): ErrorObject[] =>
  */
 export function validateKauditConfig(value: unknown, options: ValidateConfigOptions = {}): KauditConfig {
   const source = options.source ?? 'config';
-  compiledConfig ??= ajv().compile(KAUDIT_CONFIG_SCHEMA);
-  const faults: string[] = [];
-  if (!compiledConfig(value)) for (const e of meaningful(compiledConfig.errors ?? [])) faults.push(describe(e));
+  let check: ValidateFunction;
+  if (options.sections || options.sinksOptional) {
+    check = extendedValidator(options.sections ?? NO_SECTIONS, options.sinksOptional === true);
+  } else {
+    check = compiledConfig ??= ajv().compile(KAUDIT_CONFIG_SCHEMA);
+  }
+  const faults: string[] = [...(options.faults ?? [])];
+  if (!check(value)) for (const e of meaningful(check.errors ?? [])) faults.push(describe(e));
   const config = value as Partial<KauditConfig> | null;
   const sinks = Array.isArray(config?.sinks) ? config.sinks : [];
   const ids = new Set<string>();
