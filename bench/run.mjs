@@ -167,7 +167,7 @@ if (want('e2e')) {
 
 // ---------------------------------------------------------------------------------------------
 if (want('http')) {
-  console.log('3. Over HTTP (POST /audit vs a bare Hono endpoint)');
+  console.log('3. Over HTTP (POST /audit vs a bare Hono endpoint that only parses the body)');
   let createApp;
   try {
     const server = await import('../packages/server/dist/index.js');
@@ -176,14 +176,11 @@ if (want('http')) {
     createApp = undefined;
   }
   if (typeof createApp !== 'function') {
-    console.log('  skipped: kaudit serve does not exist yet (issue 5)');
-    rows.push({ section: 'http', name: 'POST /audit', skipped: 'kaudit serve does not exist yet (issue 5)' });
+    skipped('http', 'POST /audit', 'kaudit serve does not exist yet (issue 5): build first (pnpm build)');
   } else {
-    skipped(
-      'http',
-      'POST /audit',
-      '@kaudit/server exports createApp, but the HTTP load bench is not written yet (no hono or load client installed on this branch)',
-    );
+    const { httpBench } = await import('./http.mjs');
+    console.log(`  ${inputs[0].name} events, default library, no sinks; autocannon in a child process`);
+    await httpBench({ core: { createPipeline, compileRuleSet }, createApp, library, lines: perfLines, figure, quick });
   }
   console.log();
 }
