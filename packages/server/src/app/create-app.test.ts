@@ -328,6 +328,27 @@ describe('POST /audit under load and while draining', () => {
     expect(server.pipeline.stats.events).toBe(3);
   });
 
+  it('frees the slot and the pending bytes of a client that disconnects mid-body, so drain() still resolves', async () => {
+    const server = await start({ maxConcurrent: 1 });
+    const gone = openRequest(server.url, { headers: { ...JSON_TYPE, 'Content-Length': 1000 } });
+    gone.answer.catch(() => undefined); // the client never reads an answer
+    gone.req.write('{"kind":"EventList","items":[');
+    await until(
+      () => server.kapp.metrics.text(),
+      (text) => sample(text, 'kaudit_queue_depth{queue="pending_bytes"}') === 1000,
+    );
+    gone.req.destroy();
+    await until(
+      () => server.kapp.metrics.text(),
+      (text) =>
+        sample(text, 'kaudit_queue_depth{queue="in_flight_requests"}') === 0 &&
+        sample(text, 'kaudit_queue_depth{queue="pending_bytes"}') === 0,
+    );
+    expect((await post(server, eventList(secretReads(1)))).status).toBe(200);
+    await server.kapp.drain();
+    expect(server.pipeline.stats.events).toBe(1);
+  });
+
   it('drain() resolves at once when nothing is in flight', async () => {
     const server = await start();
     await server.kapp.drain();
