@@ -64,9 +64,12 @@ export interface RulesReloader {
  * the whole set first; a broken file keeps the running rules, logs every problem and reports `failed`;
  * a good one swaps the set in one assignment. Attempts never overlap.
  *
- * Swapping mid-stream is safe for the evaluation stage (it reads `current()` once per event). Stateful
- * stages keep their state by rule name: suppression rebuilds its settings for a changed rule and keeps
- * its open alerts; threshold windows keep the window settings of the rule as first seen.
+ * Swapping mid-stream is safe for the evaluation stage (it reads `current()` once per event; matches
+ * carry their compiled rule). Stateful stages key their state by rule name: suppression and new-term
+ * rules keep their open alerts and learned terms across a reload; sequence rules start their sequences
+ * in progress over (any reload, since the spec objects are new); threshold windows keep the window
+ * settings (`within`, `groupBy`, `distinct`) of the rule as first seen, so a changed threshold applies
+ * only after a restart (a limitation of @kaudit/core's threshold stage).
  *
  * @example
  * const reloader = await createRulesReloader({ paths: ['rules'], initial, signals: process, metrics, logger });

@@ -1,12 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { KauditError } from '@kaudit/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeCertificates } from '../testing/certificates.js';
 import { createLogger } from './logger.js';
 import { runServer, type ServerHandle } from './run-server.js';
 import { loadServerSettings } from './server-config.js';
@@ -181,6 +183,50 @@ describe('authentication before binding', () => {
     expect((await post(url, body)).status).toBe(401);
     expect((await post(url, body, { authorization: `Bearer ${token}` })).status).toBe(200);
     expect(logs.text).not.toContain(token);
+  });
+});
+
+describe('TLS from the config file', () => {
+  it('serves mutual TLS on a non-loopback address: an allowed client subject gets 200, another 401', async () => {
+    const dir = await temp();
+    const pki = makeCertificates();
+    const paths = await pki.writeTo(dir);
+    await writeFile(
+      join(dir, 'kaudit.yaml'),
+      [
+        'server:',
+        '  host: 0.0.0.0',
+        `  tls: { cert: ${paths.cert}, key: ${paths.key}, clientCA: "\${CLIENT_CA}", clientSubjects: [kube-apiserver] }`,
+        '',
+      ].join('\n'),
+    );
+    const { server } = await start({ config: 'kaudit.yaml' }, { cwd: dir, env: { CLIENT_CA: paths.ca } });
+    expect(server.url).toMatch(/^https:/);
+    const port = Number(new URL(server.url).port);
+    const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [] });
+    const send = (client: { cert: string; key: string }) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpsRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/audit',
+            method: 'POST',
+            ca: pki.ca.cert,
+            cert: client.cert,
+            key: client.key,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await send(pki.client('kube-apiserver'))).toBe(200);
+    expect(await send(pki.client('someone-else'))).toBe(401);
   });
 });
 
