@@ -177,8 +177,9 @@ describe('API-server-like client against kaudit over a real socket, with faults'
     const client = createApiServerClient({
       url,
       maxInFlight: 8,
-      // Scaled down from 30 s and 10 s; Retry-After stays in whole seconds, as HTTP has it.
-      timeout: 1000,
+      // Scaled down from 30 s and 10 s, with room for a busy machine: a slow fault lasts one timeout
+      // (the answer is held until the client gives up). Retry-After stays in whole seconds, as HTTP has it.
+      timeout: 3000,
       backoff: { initial: 50 },
       random: random(7),
       onAttempt: (a) => attempts.push(a),
@@ -202,8 +203,9 @@ describe('API-server-like client against kaudit over a real socket, with faults'
       const redelivered = new Set(
         attempts.filter((a) => a.outcome === 200 && JSON.parse(a.answer!).redelivery === true).map((a) => a.batch),
       );
-      // Each batch whose push was not acknowledged came back, and was recognised, at least once.
-      expect(redelivered.size).toBe(processedThenFailed.size);
+      // Each batch whose push was not acknowledged came back, and was recognised, at least once (more
+      // when a normal answer outlasted the client's timeout on a very busy machine).
+      expect(redelivered.size).toBeGreaterThanOrEqual(processedThenFailed.size);
       expect(redeliveries).toBeGreaterThanOrEqual(processedThenFailed.size);
       const metrics = await kapp.metrics.text();
       expect(metrics).toMatch(new RegExp(`^kaudit_redeliveries_dropped_total ${redeliveries}$`, 'm'));
