@@ -25,8 +25,9 @@ export interface ApiServerClientOptions {
   /** A partial batch is sent this long after its first event. Default 30 s (`--audit-webhook-batch-max-wait`). */
   maxBatchWait?: number;
   /**
-   * Batches being sent (attempts and backoff sleeps included) at once. Default 15: the API server sends
-   * each batch from its own goroutine, throttled to a burst of 15 (`--audit-webhook-batch-throttle-burst`).
+   * Batches being sent (attempts and backoff sleeps included) at once. Default 15. The API server sends
+   * each batch from its own goroutine, rate-limited to 10 batches/s with bursts of 15
+   * (`--audit-webhook-batch-throttle-qps` / `-burst`); a cap on concurrency is the closest a test needs.
    */
   maxInFlight?: number;
   /**
@@ -134,9 +135,9 @@ const MAX_ANSWER = 64 * 1024;
  * `EventList` batches of up to 400 events or after 30 s, several batches concurrently, a 30 s timeout
  * per attempt, every failure (network error, timeout, any non-2xx) retried with growing backoff (10 s,
  * 15 s, 22.5 s… with 20 % jitter), `Retry-After` on a 429 or 5xx honoured, byte-identical bodies on
- * every retry, and the batch dropped after the last retry. The API server's own `DefaultShouldRetry`
- * only retries connection resets and answers that suggest a delay; this client retries every failure,
- * which is what a receiver must survive anyway. Its defaults make 6 attempts (retries 5); `retries: 4`
+ * every retry, and the batch dropped after the last retry. The API server's own retry predicate
+ * (`DefaultShouldRetry`) is narrower (connection resets, answers that suggest a delay); this client
+ * retries every failure, as issue 5 describes it, which is what a receiver must survive anyway. Its defaults make 6 attempts (retries 5); `retries: 4`
  * gives the 5 attempts of Kubernetes' `DefaultRetryBackoff` (Steps 5).
  *
  * For tests, scale durations down through the options, or pass a `clock` that records the delays asked
