@@ -2,21 +2,13 @@ import { KauditError } from '@kaudit/core';
 import { type CommandIO, UsageError, write } from './commands/io.js';
 import { replayCommand } from './commands/replay-command.js';
 import { rulesCommand } from './commands/rules-command.js';
-import { serveCommand } from './commands/serve-command.js';
+import { SERVE_USAGE, serveCommand } from './commands/serve-command.js';
 
 /** `kaudit --help`. */
 export const USAGE = `kaudit: Kubernetes audit events to security alerts
 
 Usage:
-  kaudit serve [--host H] [--port P] [--rules PATH]... [--config FILE] [--profile NAME] [--insecure-no-auth]
-      Receive the API server's audit webhook (POST /audit) and alert; /livez, /readyz, /metrics.
-      --host, --port       where to listen (default $HOST, else 127.0.0.1; $PORT, else 8080)
-      --config FILE        YAML or JSON: server, auth, tls, rules, sinks, routes, delivery (default $KAUDIT_CONFIG)
-      --insecure-no-auth   allow a non-loopback address without authentication
-      Environment: KAUDIT_AUTH_TOKEN (comma-separated), KAUDIT_AUTH_TOKEN_FILE, KAUDIT_TLS_CERT,
-      KAUDIT_TLS_KEY, KAUDIT_TLS_CLIENT_CA, KAUDIT_PROFILE, LOG_LEVEL; SLACK_TOKEN + CHANNEL_ID,
-      SLACK_WEBHOOK_URL when the config names no sinks (else the console). SIGHUP reloads the rules.
-  kaudit replay [--rules PATH]... [--profile NAME] [--format pretty|json] [--lateness 5m] FILE...
+${SERVE_USAGE}  kaudit replay [--rules PATH]... [--profile NAME] [--format pretty|json] [--lateness 5m] FILE...
       Stream audit log files (JSON lines, JSON, .gz; - for stdin) through the rules and print alerts.
       --redact-path PATH   also redact this dotted path (* for any key or index); repeatable
       --no-redaction       turn redaction off (secrets then reach the output: know what you do)

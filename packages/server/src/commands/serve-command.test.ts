@@ -61,6 +61,17 @@ describe('kaudit serve', () => {
     expect(t.err()).toMatch(/problem\(s\) in rule files/);
   });
 
+  it('prints its usage with --help, and kaudit --help includes it', async () => {
+    const t = io();
+    expect(await main(['serve', '--help'], t.io)).toBe(0);
+    expect(t.out()).toContain('--insecure-no-auth');
+    expect(t.out()).toContain('${VAR} takes a value from the environment');
+    const all = io();
+    expect(await main(['--help'], all.io)).toBe(0);
+    expect(all.out()).toContain('kaudit serve [--host H] [--port P]');
+    expect(all.out()).toContain('kaudit replay [--rules PATH]');
+  });
+
   it('is a usage error with an unknown flag (exit 2)', async () => {
     const t = io();
     expect(await main(['serve', '--colour'], t.io)).toBe(2);

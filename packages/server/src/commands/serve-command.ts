@@ -12,6 +12,21 @@ import {
 import { type CommandIO, write } from './io.js';
 import { printRuleProblems } from './rules-command.js';
 
+/** The `kaudit serve` part of `kaudit --help`. */
+export const SERVE_USAGE = `  kaudit serve [--host H] [--port P] [--rules PATH]... [--config FILE] [--profile NAME] [--insecure-no-auth]
+      Receive the API server's audit webhook (POST /audit) and alert; GET /livez, /readyz, /metrics.
+      --host, --port       where to listen (default $HOST, else 127.0.0.1; $PORT, else 8080; 0 = any free port)
+      --rules PATH         rule files or folders; repeatable (default $KAUDIT_RULES, else the config's, else ./rules,
+                           else the default library); reloaded when they change and on SIGHUP
+      --config FILE        YAML or JSON: server (auth, tls, limits, timeouts), rules, pipeline, log, sinks, routes,
+                           delivery (default $KAUDIT_CONFIG); \${VAR} takes a value from the environment
+      --profile NAME       environment profile of the rules (default $KAUDIT_PROFILE)
+      --insecure-no-auth   allow a non-loopback address without authentication
+      Environment: KAUDIT_AUTH_TOKEN (comma-separated), KAUDIT_AUTH_TOKEN_FILE, KAUDIT_TLS_CERT, KAUDIT_TLS_KEY,
+      KAUDIT_TLS_CLIENT_CA, LOG_LEVEL; SLACK_TOKEN + CHANNEL_ID (or SLACK_CHANNEL), SLACK_WEBHOOK_URL, SLACK_API_URL
+      when the config names no sinks (else the console). The environment overrides the file, flags the environment.
+`;
+
 /** Options of {@link serveCommand} beyond the CLI's own IO (tests use them). */
 export interface ServeCommandOptions {
   /** Signal source. Default `process`. */
@@ -39,8 +54,13 @@ export async function serveCommand(args: string[], io: CommandIO, options: Serve
       config: { type: 'string', short: 'c' },
       profile: { type: 'string' },
       'insecure-no-auth': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    await write(io.stdout, `Usage:\n${SERVE_USAGE}`);
+    return 0;
+  }
   if (positionals.length > 0) {
     await write(io.stderr, `kaudit serve: unexpected argument "${positionals[0]}"\n`);
     return 2;

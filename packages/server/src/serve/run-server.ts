@@ -188,11 +188,14 @@ export async function runServer(settings: ServerSettings, deps: RunServerDeps): 
       await listener.close();
     })();
     const httpDone = await within(http, httpBudget);
-    if (!httpDone)
+    if (!httpDone) {
       logger.warn(
         { budgetMs: httpBudget },
-        'requests in flight were not answered within the shutdown budget; closing anyway',
+        'requests in flight were not answered within the shutdown budget; closing their connections',
       );
+      // A client still trickling a body would otherwise hold the process open after shutdown.
+      (listener.server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    }
     credentials.close();
     // Flushes windows (the alerts they hold are raised now) and drains deliveries within drainTimeout.
     await pipeline.end();
@@ -211,7 +214,8 @@ export async function runServer(settings: ServerSettings, deps: RunServerDeps): 
 
   const onStop = (signal: string) => () => {
     if (closing) logger.info({ signal }, 'already shutting down');
-    void handle.close(signal);
+    // A failed shutdown is logged by close(); whoever awaits `closed` / close() sees the outcome.
+    handle.close(signal).catch(() => undefined);
   };
   const onTerm = onStop('SIGTERM');
   const onInt = onStop('SIGINT');
