@@ -153,6 +153,29 @@ describe('runServer with the embedded defaults', () => {
     expect(metrics).toMatch(/kaudit_rules_loaded \d+/);
     expect(metrics).toContain('kaudit_rules_reload_failing 0');
   });
+
+  it('fails to start on a port in use, naming it, and leaves nothing behind', async () => {
+    const { server } = await start({});
+    const port = new URL(server.url).port;
+    const signals = new EventEmitter();
+    const failure = await start({ port }, { signals }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(KauditError);
+    expect((failure as KauditError).code).toBe('listen_failed');
+    expect((failure as Error).message).toContain(`127.0.0.1:${port}`);
+    expect(signals.listenerCount('SIGHUP') + signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('shuts down on SIGINT too', async () => {
+    const signals = new EventEmitter();
+    const { server, logs } = await start({}, { signals });
+    signals.emit('SIGINT');
+    await server.closed;
+    expect(logs.text).toContain('shutting down (SIGINT)');
+    await expect(fetch(`${server.url}/livez`)).rejects.toThrow();
+    expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT') + signals.listenerCount('SIGHUP')).toBe(
+      0,
+    );
+  });
 });
 
 describe('authentication before binding', () => {
@@ -183,6 +206,29 @@ describe('authentication before binding', () => {
     expect((await post(url, body)).status).toBe(401);
     expect((await post(url, body, { authorization: `Bearer ${token}` })).status).toBe(200);
     expect(logs.text).not.toContain(token);
+  });
+});
+
+describe('credentials from files and the config', () => {
+  it('accepts a token from KAUDIT_AUTH_TOKEN_FILE and basic credentials from the config file', async () => {
+    const dir = await temp();
+    await writeFile(join(dir, 'tokens'), '# rotated by the Secret\nfile-token-abcdef\n');
+    await writeFile(
+      join(dir, 'kaudit.json'),
+      JSON.stringify({ server: { auth: { basic: [{ username: 'apiserver', password: '${HOOK_PASSWORD}' }] } } }),
+    );
+    const { server, logs } = await start(
+      { config: 'kaudit.json' },
+      { cwd: dir, env: { KAUDIT_AUTH_TOKEN_FILE: 'tokens', HOOK_PASSWORD: 'pw-123456' } },
+    );
+    const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [] });
+    const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    expect((await post(server.url, body, { authorization: 'Bearer file-token-abcdef' })).status).toBe(200);
+    expect((await post(server.url, body, { authorization: basic('apiserver', 'pw-123456') })).status).toBe(200);
+    expect((await post(server.url, body, { authorization: basic('apiserver', 'wrong') })).status).toBe(401);
+    expect((await post(server.url, body)).status).toBe(401);
+    expect(logs.text).toMatch(/"auth":\["bearer","basic"\]/);
+    for (const secret of ['file-token-abcdef', 'pw-123456']) expect(logs.text).not.toContain(secret);
   });
 });
 
@@ -277,6 +323,8 @@ describe('graceful shutdown', () => {
     const refused = await post(server.url, body);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Not ready any more: a Service stops sending new connections here.
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
 
     inFlight();
     const first = await answered;
