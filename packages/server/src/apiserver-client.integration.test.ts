@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
+import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { compileRuleSet, createPipeline, parseRuleSet, type Alert, type AuditEvent } from '@kaudit/core';
 import { auditEvent } from '@kaudit/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -149,7 +149,9 @@ describe('API-server-like client against kaudit over a real socket, with faults'
       else unexpected.push(answer.status);
       return answer;
     };
-    const fetch = async (req: Request, env: HttpBindings): Promise<Response> => {
+    const fetch = async (req: Request, bindings: HttpBindings | Http2Bindings): Promise<Response> => {
+      // createAdaptorServer below is plain HTTP/1.1.
+      const env = bindings as HttpBindings;
       const digest = createHash('sha256')
         .update(new Uint8Array(await req.clone().arrayBuffer()))
         .digest('hex');

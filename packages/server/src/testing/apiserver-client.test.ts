@@ -33,7 +33,8 @@ async function testServer(script: Answer[] = [], tls?: https.ServerOptions) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN;
+      const cn = (req.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN;
+      const peer = Array.isArray(cn) ? cn.join(',') : cn;
       received.push({ body: Buffer.concat(chunks), headers: req.headers, ...(peer ? { peer } : {}) });
       timeline.push(`request ${received.length}`);
       const answer = script.shift() ?? { status: 200 };
