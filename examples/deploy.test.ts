@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRuleFiles, compileRuleSet, runRuleTests } from '@kaudit/core';
-import { insecureBindProblem, loadServerSettings, parseConfigText, SERVER_DEFAULTS } from '@kaudit/server';
+import { loadRuleFiles, compileRuleSet, createPipeline, runRuleTests } from '@kaudit/core';
+import { createApp, insecureBindProblem, loadServerSettings, parseConfigText, SERVER_DEFAULTS } from '@kaudit/server';
 
 // No Docker engine and no cluster here: these checks read the Dockerfile, the manifests, the audit
 // policies, the webhook kubeconfigs and the READMEs, and hold them against the repository and against
@@ -984,5 +984,59 @@ describe('no credential material in the examples', () => {
     expect(leaks).toEqual([]);
     // The generated folders are ignored by git.
     for (const d of ['kubernetes', 'kind', 'minikube']) expect(read(`examples/${d}/.gitignore`)).toMatch(/^local\/$/m);
+  });
+});
+
+describe('docs/server.md', () => {
+  const doc = read('docs/server.md');
+
+  it("its config file example loads with kaudit serve's own loader", async () => {
+    const example = [...doc.matchAll(/```yaml\n(server:[\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(example).toHaveLength(1);
+    const dir = await mkdtemp(join(tmpdir(), 'kaudit-docs-'));
+    try {
+      // The absolute paths of the example, laid out under a temporary root; /app/rules is the image's library.
+      const inRoot = (p: string) => (p === '/app/rules' ? at('rules') : join(dir, p));
+      const text = example[0]!.replace(/(?<=[\s[])(\/(?:etc|var|app)\/[\w./-]+)/g, (p) => inRoot(p));
+      for (const file of [
+        '/etc/kaudit/auth/tokens',
+        '/etc/kaudit/auth/basic',
+        '/etc/kaudit/tls/tls.crt',
+        '/etc/kaudit/tls/tls.key',
+        '/etc/kaudit/tls/ca.crt',
+      ]) {
+        await mkdir(dirname(inRoot(file)), { recursive: true });
+        await writeFile(inRoot(file), file.endsWith('basic') ? 'apiserver:REPLACE_ME\n' : 'REPLACE_ME\n');
+      }
+      await mkdir(inRoot('/etc/kaudit/rules'), { recursive: true });
+      await writeFile(join(dir, 'kaudit.yaml'), text);
+      const env = { KAUDIT_TOKEN_A: 'a', KAUDIT_BASIC_PASSWORD: 'b', SLACK_TOKEN: 'xoxb-test' };
+      const settings = await loadServerSettings({ flags: { config: 'kaudit.yaml' }, env, cwd: dir });
+      expect(settings.tls?.clientSubjects).toEqual(['kube-apiserver']);
+      expect(settings.auth.tokens).toEqual(['a']);
+      expect(settings.rules.profile).toBe('kind');
+      expect(settings.shutdownTimeout).toBe(25_000);
+      // The same file with a mistake is refused, naming it.
+      await writeFile(join(dir, 'kaudit.yaml'), text.replace('shutdownTimeout: 25s', 'shutdownTimeout: soon'));
+      await expect(loadServerSettings({ flags: { config: 'kaudit.yaml' }, env, cwd: dir })).rejects.toThrow(
+        /shutdownTimeout/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('its metrics table lists exactly the kaudit_ metrics the server exports', async () => {
+    const pipeline = createPipeline({ rules: compileRuleSet(await loadRuleFiles([at('rules')])), sinks: [] });
+    const kapp = createApp({ pipeline });
+    const exported = (await kapp.metrics.registry.getMetricsAsJSON())
+      .map((m) => m.name)
+      .filter((n) => n.startsWith('kaudit_'));
+    const section = doc.slice(doc.indexOf('## Metrics'), doc.indexOf('## Logs'));
+    const documented = [...section.matchAll(/^\| `(kaudit_\w+)/gm)].map((m) => m[1]!);
+    await pipeline.end();
+    kapp.metrics.close();
+    expect(exported.length).toBeGreaterThan(10);
+    expect([...documented].sort()).toEqual([...exported].sort());
   });
 });
