@@ -65,6 +65,7 @@ export async function httpBench({ core, createApp, library, lines, figure, quick
   });
   const bare = await start(serve, bareApp.fetch);
 
+  console.log('  (latencies as autocannon records them: whole milliseconds, from request sent to answer read)');
   const dir = mkdtempSync(join(tmpdir(), 'kaudit-bench-http-'));
   const events = join(dir, 'events.jsonl');
   writeFileSync(events, lines.join('\n') + '\n');
