@@ -1,8 +1,8 @@
 # kaudit: the audit-webhook receiver (`kaudit serve`) as a small, non-root image.
 #
 #   docker build -t kaudit .
-#   docker run --rm -p 8080:8080 -e KAUDIT_AUTH_TOKEN_FILE=/run/secrets/kaudit-token \
-#     -v "$PWD/token:/run/secrets/kaudit-token:ro" kaudit
+#   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp \
+#     -e KAUDIT_AUTH_TOKEN_FILE=/run/kaudit/auth/tokens -v "$PWD/auth:/run/kaudit/auth:ro" kaudit
 #
 # The image listens on 0.0.0.0:8080 (HOST below): off loopback, kaudit refuses to start without
 # authentication (a token, basic auth or client certificates), unless --insecure-no-auth is given.
