@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRuleFiles, compileRuleSet, createPipeline, runRuleTests } from '@kaudit/core';
+import { FIXTURES_DIR, skipWithoutFixtures } from '@kaudit/core/testing';
 import { createApp, insecureBindProblem, loadServerSettings, parseConfigText, SERVER_DEFAULTS } from '@kaudit/server';
 
 // No Docker engine and no cluster here: these checks read the Dockerfile, the manifests, the audit
@@ -336,6 +337,20 @@ const INTERACTIVE: GroupResource[] = ['pods/exec', 'pods/attach', 'pods/portforw
   resource,
 }));
 
+const BODILESS_VERBS = ['get', 'list', 'watch', 'delete', 'deletecollection'];
+const POLICY_KEYS = ['apiVersion', 'kind', 'metadata', 'rules', 'omitStages', 'omitManagedFields'];
+const RULE_KEYS = [
+  'level',
+  'users',
+  'userGroups',
+  'verbs',
+  'resources',
+  'namespaces',
+  'nonResourceURLs',
+  'omitStages',
+  'omitManagedFields',
+];
+
 /** Whether a policy rule can match requests for a resource (users, verbs and namespaces ignored: conservative). */
 function covers(rule: Doc, { group, resource }: GroupResource): boolean {
   if (rule.nonResourceURLs !== undefined) return false;
@@ -366,6 +381,20 @@ function policyProblems(policy: Doc): string[] {
   if (!strs(policy.omitStages).includes('RequestReceived')) problems.push('RequestReceived is not omitted');
   const rules = arr(policy.rules).map(obj);
   if (rules.length === 0) problems.push('no rules');
+  // The fields of audit.k8s.io/v1 Policy and PolicyRule: a misspelt selector would be ignored and widen a rule.
+  for (const key of Object.keys(policy))
+    if (!POLICY_KEYS.includes(key) && key !== 'webhook') problems.push(`unknown Policy field ${key}`);
+  rules.forEach((rule, i) => {
+    for (const key of Object.keys(rule)) if (!RULE_KEYS.includes(key)) problems.push(`rule ${i}: unknown field ${key}`);
+    for (const gr of arr(rule.resources).map(obj))
+      for (const key of Object.keys(gr))
+        if (!['group', 'resources', 'resourceNames'].includes(key))
+          problems.push(`rule ${i}: unknown resources field ${key}`);
+    if (!['None', 'Metadata', 'Request', 'RequestResponse'].includes(String(rule.level)))
+      problems.push(`rule ${i}: level ${String(rule.level)}`);
+    if (rule.nonResourceURLs !== undefined && (rule.resources !== undefined || rule.namespaces !== undefined))
+      problems.push(`rule ${i}: both non-resource URLs and resources (the API server refuses it)`);
+  });
   for (const sensitive of SENSITIVE) {
     const what = `${sensitive.group || 'core'}/${sensitive.resource}`;
     let safe = false;
@@ -375,7 +404,9 @@ function policyProblems(policy: Doc): string[] {
         safe = true;
         break;
       }
-      if (rule.level === 'Request' || rule.level === 'RequestResponse') {
+      // At Request level, verbs without a request body record nothing of the object (DeleteOptions at most).
+      const bodiless = strs(rule.verbs).length > 0 && strs(rule.verbs).every((v) => BODILESS_VERBS.includes(v));
+      if (rule.level === 'RequestResponse' || (rule.level === 'Request' && !bodiless)) {
         problems.push(`${what}: a ${rule.level} rule comes before the Metadata rule naming it`);
         safe = true; // reported once
         break;
@@ -411,6 +442,25 @@ describe('audit policies (kind, minikube)', () => {
     },
   );
 
+  it("the checker agrees with real policies: GCE production passes but for its per-rule omitStages; Falco's is v1beta1", () => {
+    if (skipWithoutFixtures('audit policy checks on real policies')) return;
+    const real = (path: string) => yaml(readFileSync(join(FIXTURES_DIR, 'configs', path), 'utf8'), path);
+    // The GCE policy omits RequestReceived rule by rule instead of at the top; everything else holds.
+    expect(policyProblems(real('kubernetes-gce-configure-helper/audit-policy.rendered.yaml'))).toEqual([
+      'RequestReceived is not omitted',
+    ]);
+    // kubernetes/website's example records ConfigMap bodies in kube-system and TokenRequests at Request level
+    // before any Metadata rule, and leaves TokenReviews to its catch-all.
+    expect(policyProblems(real('kubernetes-website/audit-policy.yaml'))).toEqual([
+      'core/configmaps: a Request rule comes before the Metadata rule naming it',
+      'core/serviceaccounts/token: a Request rule comes before the Metadata rule naming it',
+      'authentication.k8s.io/tokenreviews: no Metadata rule names it',
+    ]);
+    expect(policyProblems(real('falcosecurity-falco-examples/audit-policy.yaml')).join('\n')).toMatch(
+      /apiVersion audit.k8s.io\/v1beta1/,
+    );
+  });
+
   it('is the same policy in both folders', () => {
     expect(read('examples/minikube/audit-policy.yaml')).toBe(read('examples/kind/audit-policy.yaml'));
   });
@@ -433,7 +483,7 @@ describe('audit policies (kind, minikube)', () => {
         rules.splice(rules.length - 1, 0, secrets!);
         p.rules = rules;
       }),
-    ).toMatch(/core\/secrets: a Request rule comes before the Metadata rule naming it/);
+    ).toMatch(/core\/secrets: a RequestResponse rule comes before the Metadata rule naming it/);
     expect(mutated((p) => (p.rules = [{ level: 'RequestResponse' }]))).toMatch(/tokenreviews: a RequestResponse rule/);
     expect(
       mutated(
@@ -442,6 +492,14 @@ describe('audit policies (kind, minikube)', () => {
     ).toMatch(/pods\/exec: not recorded/);
     expect(mutated((p) => (p.omitStages = ['RequestReceived', 'ResponseStarted']))).toMatch(/ResponseStarted omitted/);
     expect(mutated((p) => (p.rules = arr(p.rules).slice(0, -1)))).toMatch(/no catch-all rule/);
+    expect(mutated((p) => (obj(arr(p.rules)[0]).user = ['system:kube-proxy']))).toMatch(/rule 0: unknown field user/);
+    expect(mutated((p) => (obj(arr(p.rules)[0]).level = 'Everything'))).toMatch(/rule 0: level Everything/);
+    expect(mutated((p) => (obj(arr(obj(arr(p.rules)[0]).resources)[0]).resource = ['x']))).toMatch(
+      /unknown resources field resource/,
+    );
+    expect(mutated((p) => (obj(arr(p.rules)[0]).nonResourceURLs = ['/x']))).toMatch(
+      /both non-resource URLs and resources/,
+    );
   });
 });
 
