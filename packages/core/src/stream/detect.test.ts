@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { from, Subject } from 'rxjs';
+import { from, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Alert, PipelineNotice } from '../alert/alert.js';
@@ -42,6 +42,30 @@ function run(events: AuditEvent[], rules = [burst], options = {}): PipelineNotic
 const closed = (notices: PipelineNotice[]): Alert[] => notices.filter((n) => n.type === 'closed').map((n) => n.alert);
 
 describe('threshold windows', () => {
+  it('starts a reloaded rule that groups by other facts afresh, instead of reading old groups with new keys', () => {
+    const byUser = testRule({ name: 'reads', threshold: thresholdSpec(3, 60_000, ['user.username']) }, isSecretRead);
+    const byNamespace = testRule(
+      { name: 'reads', threshold: thresholdSpec(3, 60_000, ['objectRef.namespace']) },
+      isSecretRead,
+    );
+    let current = testRuleSet([byUser]);
+    const out: PipelineNotice[] = [];
+    const events = [secretRead('alice', 0), secretRead('alice', 1), secretRead('bob', 2), secretRead('alice', 3)];
+    events.push(secretRead('carol', 4));
+    from(events)
+      .pipe(
+        tap((e) => {
+          if (e.auditID === 'bob-2-db') current = testRuleSet([byNamespace]);
+        }),
+        detect(() => current, { tick: false }),
+      )
+      .subscribe((n) => out.push(n));
+    const alerts = closed(out);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ key: { 'objectRef.namespace': 'prod' }, count: 3 });
+    expect(alerts[0]!.events.map((e) => e.user)).toEqual(['bob', 'alice', 'carol']);
+  });
+
   it('fires once when one user reads 5 secrets within a minute, with the DESIGN.md alert shape', () => {
     const events = [0, 10, 20, 30, 40].map((s) => secretRead('mallory', s));
     const [alert, ...rest] = closed(run(events));

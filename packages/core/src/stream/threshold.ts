@@ -51,6 +51,8 @@ interface Group {
 }
 
 interface RuleState {
+  /** The groupBy and distinct facts the groups were made with (JSON). */
+  readonly shape: string;
   /** Window length; refreshed on each match so a reloaded rule applies its new value. */
   within: number;
   readonly groupBy: ReadonlyArray<(e: AuditEvent) => unknown>;
@@ -100,8 +102,12 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
       const stateOf = (rule: CompiledRule): RuleState => {
         let state = states.get(rule.name);
         const spec = rule.spec.threshold!;
-        if (state === undefined) {
+        const shape = JSON.stringify([spec.groupBy, spec.distinct ?? null]);
+        // A reloaded rule that groups or counts by other facts starts afresh: its old groups' keys and
+        // values mean something else. Same facts: its windows go on (a new `within` applies at once).
+        if (state === undefined || state.shape !== shape) {
           state = {
+            shape,
             within: spec.within,
             groupBy: spec.groupBy.map(eventFactGetter),
             ...(spec.distinct !== undefined ? { distinct: eventFactGetter(spec.distinct) } : {}),
