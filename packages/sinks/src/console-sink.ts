@@ -29,6 +29,7 @@ export function consoleSink(options: ConsoleSinkOptions = {}): Sink {
   return {
     id: options.id ?? 'console',
     type: 'console',
+    unlimited: true,
     async send(notice: AlertNotice): Promise<SendResult> {
       const text =
         format === 'pretty'

@@ -58,6 +58,16 @@ describe('createDelivery', () => {
     expect(delivery.stats.s).toMatchObject({ alerts: 8, delivered: 8, queued: 0 });
   });
 
+  it('skips the rate limit for a local sink (console, file): nothing waits', async () => {
+    const clock = createManualClock(Date.parse('2026-11-26T20:00:00Z'));
+    const sink = { ...scriptedSink('local', clock.now), unlimited: true };
+    const delivery = createDelivery({ sinks: [sink], clock });
+    for (let i = 0; i < 8; i++) delivery.push(alert(`a${i}`, `rule-${i}`));
+    await clock.runAll();
+    expect(sink.calls.map((c) => c.at - sink.calls[0]!.at)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(delivery.stats.local).toMatchObject({ alerts: 8, delivered: 8, digests: 0 });
+  });
+
   it('keeps one queue and rate limit per destination', async () => {
     const { clock, delivery, times, sink } = setup(undefined, { rate: { burst: 1 } }, (n) => n.alert.tags[0]!);
     for (let i = 0; i < 3; i++) {

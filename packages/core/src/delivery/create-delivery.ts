@@ -9,7 +9,10 @@ import { count, createCounters, type DeliveryStats, type SinkDeliveryStats } fro
 import { enqueue, type DestinationHealth, type DestinationQueue, type QueueEntry } from './destination-queue.js';
 import { alertsOf } from './digest.js';
 import { compileRoutes, type Route, type Router } from './routes.js';
-import { createTokenBucket, type RateLimit } from './token-bucket.js';
+import { createTokenBucket, type RateLimit, type TokenBucket } from './token-bucket.js';
+
+/** The bucket of a local sink's queues: always a token. */
+const UNLIMITED: TokenBucket = { take: () => 0, empty: () => undefined };
 
 /** What the delivery layer reports for logs: health changes and dead letters. */
 export type DeliveryEvent =
@@ -172,7 +175,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         sinkId: state.sink.id,
         name,
         entries: [],
-        bucket: createTokenBucket(rate, clock.now()),
+        bucket: state.sink.unlimited ? UNLIMITED : createTokenBucket(rate, clock.now()),
         pausedUntil: 0,
         health: { healthy: true },
         probeAt: 0,

@@ -39,6 +39,11 @@ export interface Sink {
   readonly type: string;
   /** The queue this notice goes to (e.g. the Slack channel): one queue and rate limit per destination. */
   destination?(notice: AlertNotice): string;
+  /**
+   * True for a local sink (console, file): its queues skip the delivery rate limit, which protects
+   * remote APIs and would only delay a terminal or a disk.
+   */
+  readonly unlimited?: boolean;
   send(notice: AlertNotice, context: SendContext): Promise<SendResult>;
   /** Flush and release resources. */
   close?(): Promise<void>;

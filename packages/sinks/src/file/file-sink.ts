@@ -76,6 +76,7 @@ export function fileSink(options: FileSinkOptions): Sink {
   return {
     id: options.id ?? 'file',
     type: 'file',
+    unlimited: true,
     destination: () => path,
     send(notice: AlertNotice): Promise<SendResult> {
       const record = { type: notice.type, alert: notice.alert, ...(notice.digest ? { digest: notice.digest } : {}) };
