@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { from } from 'rxjs';
+import { from, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Alert, PipelineNotice } from '../alert/alert.js';
 import type { AuditEvent } from '../event/audit-event.js';
@@ -48,6 +48,35 @@ const alerts = (notices: PipelineNotice[]): Alert[] => notices.filter((n) => n.t
 const fired = (notices: PipelineNotice[]) => alerts(notices).map((a) => a.events[0]!.auditID);
 
 describe('newTerm rules', () => {
+  it('keep what they learned across a reload with the same fields, and learn afresh when the fields change', () => {
+    const spec = { message: 'new', newTerm: newTermSpec(['user.username', 'userAgent'], 24 * HOUR, HOUR) };
+    const isList = (e: AuditEvent) => e.verb === 'list';
+    const same = testRule({ name: 'new-agent-lists-secrets', ...spec }, isList);
+    const otherFields = testRule(
+      { name: 'new-agent-lists-secrets', newTerm: newTermSpec(['userAgent', 'user.username'], 24 * HOUR, HOUR) },
+      isList,
+    );
+    const runReloaded = (after: CompiledRule): string[] => {
+      let current = testRuleSet([newAgent]);
+      const out: PipelineNotice[] = [];
+      const events = [list('alice', 'kubectl', 0), list('alice', 'kubectl', 90), list('bob', 'curl', 91)];
+      from(events)
+        .pipe(
+          map((e) => {
+            if (e.auditID === 'alice-kubectl-90') current = testRuleSet([after]);
+            return e;
+          }),
+          detect(() => current, { tick: false }),
+        )
+        .subscribe((n) => out.push(n));
+      return fired(out);
+    };
+    // Learned alice+kubectl before the reload, past learning: only bob's client is new.
+    expect(runReloaded(same)).toEqual(['bob-curl-91']);
+    // Other fields: the old terms mean nothing now; a new hour of learning starts at the reload.
+    expect(runReloaded(otherFields)).toEqual([]);
+  });
+
   it('learn silently for learnFor, then fire once per combination not seen, keyed by the fields', () => {
     const notices = run([
       list('alice', 'kubectl', 0),

@@ -45,12 +45,15 @@ export function newTerm(
       const stateOf = (spec: RuleSpec): RuleState => {
         let state = states.get(spec.name);
         if (state === undefined || state.spec !== spec) {
-          // A reloaded rule keeps what it learned: the terms are facts about the cluster, not the rule text.
+          // A reloaded rule keeps what it learned, the terms being facts about the cluster, unless its
+          // fields changed: old terms would then match nothing, and everything would look new.
+          const keep =
+            state !== undefined && JSON.stringify(state.spec.newTerm!.fields) === JSON.stringify(spec.newTerm!.fields);
           state = {
             spec,
             fields: spec.newTerm!.fields.map(eventFactGetter),
-            learnUntil: state?.learnUntil,
-            terms: state?.terms ?? new Map(),
+            learnUntil: keep ? state!.learnUntil : undefined,
+            terms: keep ? state!.terms : new Map(),
           };
           states.set(spec.name, state);
         }

@@ -66,6 +66,41 @@ function run(
 const alerts = (notices: PipelineNotice[]): Alert[] => notices.filter((n) => n.type === 'alert').map((n) => n.alert);
 
 describe('sequence rules', () => {
+  it('keep sequences in progress across a reload that leaves the rule unchanged, and restart a changed one', () => {
+    const same = testSequenceRule(
+      { name: 'grant-then-use' },
+      [
+        { test: isGrant, key: ['requestObject.subjects.0.name'] },
+        { test: isUse, key: ['user.username'] },
+      ],
+      10 * MIN,
+    );
+    const longer = testSequenceRule(
+      { name: 'grant-then-use' },
+      [
+        { test: isGrant, key: ['requestObject.subjects.0.name'] },
+        { test: isUse, key: ['user.username'] },
+      ],
+      20 * MIN,
+    );
+    const runReloaded = (after: CompiledRule): PipelineNotice[] => {
+      let current = testRuleSet([grantThenUse]);
+      const out: PipelineNotice[] = [];
+      from([grant('alice', 0), use('alice', 1)])
+        .pipe(
+          map((e) => {
+            if (e.auditID === 'use-alice-1') current = testRuleSet([after]);
+            return e;
+          }),
+          detect(() => current, { tick: false }),
+        )
+        .subscribe((n) => out.push(n));
+      return out.filter((n) => n.type === 'alert');
+    };
+    expect(runReloaded(same)).toHaveLength(1);
+    expect(runReloaded(longer)).toHaveLength(0);
+  });
+
   it('fire when the steps come in order with equal keys, keyed by the last step, with every step in the sample', () => {
     const [alert, ...rest] = alerts(run([grant('mallory', 0), use('mallory', 4)]));
     expect(rest).toEqual([]);

@@ -33,6 +33,8 @@ interface KeyState {
 
 interface RuleState {
   readonly spec: RuleSpec;
+  /** The rule's sequence as JSON: what its progress was made under. */
+  readonly shape: string;
   readonly within: number;
   readonly keys: ReadonlyArray<ReadonlyArray<(e: AuditEvent) => unknown>>;
   /** By key text, least recently advanced first. */
@@ -65,14 +67,17 @@ export function sequence(
 
       const stateOf = (spec: RuleSpec): RuleState => {
         let state = states.get(spec.name);
-        // A reloaded rule may have other steps: its sequences in progress start over.
         if (state === undefined || state.spec !== spec) {
+          // A reloaded rule with other steps starts its sequences in progress over; one whose sequence
+          // is unchanged (another rule of the set changed) keeps them.
+          const shape = JSON.stringify(spec.sequence);
           const steps = spec.sequence!.steps;
           state = {
             spec,
+            shape,
             within: spec.sequence!.within,
             keys: steps.map((step) => step.key.map(eventFactGetter)),
-            progress: new Map(),
+            progress: state?.shape === shape ? state.progress : new Map(),
           };
           states.set(spec.name, state);
         }
