@@ -7,6 +7,8 @@ import type { Stats } from 'node:fs';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { parseJsonText } from './json-text.js';
+import { matchPatterns } from './match-patterns.js';
+import { vetPatterns } from './safe-regex.js';
 import { compareDocumentOrder, isWithinPointer, jsonPointer, pointerSegments } from './json-pointer.js';
 import { ruleSetProblems } from './compile-rule-set.js';
 import {
@@ -185,6 +187,8 @@ function ruleNames(json: unknown): Array<[index: number, name: string]> {
 /** Validates every source, checks names across files, and merges; throws when anything is wrong. */
 function assemble(sources: Source[], pathProblems: RuleProblem[], profileSources: Source[] = []): RuleSetSpec {
   const parsed = sources.filter((s) => s.json !== undefined);
+  // One recheck run for all the patterns, instead of one per pattern as validation meets them.
+  vetPatterns(matchPatterns([...parsed, ...profileSources].map((s) => s.json)));
   // Shared conditions are global: a reference may name one defined in any loaded file.
   const knownConditions = new Set(parsed.flatMap((s) => ownKeys(s.json, 'conditions')));
   const knownRules = new Set(parsed.flatMap((s) => ruleNames(s.json).map(([, name]) => name)));

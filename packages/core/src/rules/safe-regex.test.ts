@@ -6,7 +6,10 @@ import {
   MATCH_INPUT_LIMIT,
   MAX_PATTERN_LENGTH,
   testCapped,
+  vetPatterns,
 } from './safe-regex.js';
+import { matchPatterns } from './match-patterns.js';
+import { recheckRuns } from './recheck-child.js';
 
 function problem(source: unknown): string | undefined {
   const result = compileSafeRegex(source);
@@ -45,13 +48,25 @@ describe('compileSafeRegex', () => {
 
   it('caches verdicts: a second load of the same pattern does not run recheck again', () => {
     const source = '^kaudit-cache-probe-[a-z]+x*$';
-    const t0 = performance.now();
     const first = backtrackingProblem(source);
-    const firstMs = performance.now() - t0;
-    const t1 = performance.now();
+    const runs = recheckRuns.count;
     expect(backtrackingProblem(source)).toBe(first);
-    const secondMs = performance.now() - t1;
-    expect(secondMs).toBeLessThan(Math.max(1, firstMs / 10));
+    expect(compileSafeRegex(source)).toHaveProperty('regex');
+    expect(recheckRuns.count).toBe(runs);
+  });
+
+  it('vets a batch of patterns in one checker run, then compiles each from the cache', () => {
+    const batch = ['^batch-a-[a-z]+$', '^(b+)+c-batch$', 'batch-c.*x.*y.*z', 'no-repetition'];
+    const runs = recheckRuns.count;
+    vetPatterns(batch);
+    expect(recheckRuns.count).toBe(runs + 1);
+    expect(problem(batch[0])).toBeUndefined();
+    expect(problem(batch[1])).toContain('exponentially');
+    expect(problem(batch[2])).toContain('O(n^4)');
+    expect(problem(batch[3])).toBeUndefined();
+    expect(recheckRuns.count).toBe(runs + 1);
+    vetPatterns(batch); // all judged already: no run at all
+    expect(recheckRuns.count).toBe(runs + 1);
   });
 });
 
@@ -92,5 +107,29 @@ describe('testCapped', () => {
     const perTest = (performance.now() - t0) / 3;
     // ~15 ms measured on a laptop core; uncapped this input takes seconds. Generous for slow CI.
     expect(perTest).toBeLessThan(150);
+  });
+});
+
+describe('matchPatterns', () => {
+  it('collects literal patterns and the lists that matches operators name, across documents', () => {
+    const rules = {
+      rules: [
+        {
+          name: 'r',
+          conditions: {
+            all: [
+              { fact: 'userAgent', operator: 'matches', value: '^curl/.*' },
+              { fact: 'requestURI', operator: 'not:matches', value: ['/a+', '/b+'] },
+              { fact: 'user.username', operator: 'matches', value: { fact: 'odd-users' } },
+              { fact: 'verb', operator: 'in', value: ['get.*'] },
+            ],
+          },
+        },
+      ],
+    };
+    const lists = { lists: { 'odd-users': ['^x-.*'], unrelated: ['^y-.*'] } };
+    const profile = { profile: 'p', lists: { 'odd-users': ['^z-.*'] } };
+    expect(matchPatterns([rules, lists, profile]).sort()).toEqual(['/a+', '/b+', '^curl/.*', '^x-.*', '^z-.*']);
+    expect(matchPatterns([null, 'text', 42, { rules: 'not an array' }])).toEqual([]);
   });
 });

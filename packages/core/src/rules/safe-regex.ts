@@ -18,8 +18,10 @@
  * - Patterns without any unbounded repetition (`*`, `+`, `{n,}`) cannot backtrack super-linearly
  *   and skip recheck, which costs from 1 to ~200 ms a pattern (plus ~0.5 s to start the first time).
  *   Verdicts are cached for the life of the process, so reloading the same rules is free.
+ * - recheck runs in a child process (see recheck-child.ts), once for all the patterns of a rule set
+ *   ({@link vetPatterns}), so its memory is not carried by a long-lived server.
  */
-import { checkSync, type Diagnostics } from 'recheck';
+import { recheckOutOfProcess, type RecheckDiagnosis } from './recheck-child.js';
 
 /**
  * `matches` tests at most this many leading UTF-16 code units of a string: a longer fact is cut
@@ -69,26 +71,29 @@ export function compileSafeRegex(source: unknown): SafeRegexResult {
 /** Why `source` backtracks too much (policy above), or `undefined` when it is safe enough. Cached. */
 export function backtrackingProblem(source: string): string | undefined {
   if (!hasUnboundedRepetition(source)) return undefined;
-  if (verdicts.has(source)) return verdicts.get(source);
-  const verdict = judge(source);
-  if (verdicts.size >= MAX_CACHED_VERDICTS) verdicts.clear();
-  verdicts.set(source, verdict);
-  return verdict;
+  if (!verdicts.has(source)) vetPatterns([source]);
+  return verdicts.get(source);
 }
 
-function judge(source: string): string | undefined {
-  let diagnostics: Diagnostics;
-  try {
-    diagnostics = checkSync(source, MATCH_FLAGS, { timeout: RECHECK_TIMEOUT_MS });
-  } catch (err) {
-    return `the regular expression ${JSON.stringify(source)} could not be checked for catastrophic backtracking: ${(err as Error).message}`;
-  }
+/**
+ * Checks every pattern not judged yet in one recheck run (one child process), so that compiling a
+ * rule set's patterns one by one afterwards finds each verdict cached. Patterns without unbounded
+ * repetition need no check and are skipped.
+ */
+export function vetPatterns(sources: Iterable<string>): void {
+  const pending = [...new Set(sources)].filter((s) => hasUnboundedRepetition(s) && !verdicts.has(s));
+  const diagnoses = recheckOutOfProcess(pending, MATCH_FLAGS, RECHECK_TIMEOUT_MS);
+  if (verdicts.size + pending.length > MAX_CACHED_VERDICTS) verdicts.clear();
+  pending.forEach((source, i) => verdicts.set(source, verdictOf(source, diagnoses[i]!)));
+}
+
+function verdictOf(source: string, diagnosis: RecheckDiagnosis): string | undefined {
   const quoted = JSON.stringify(source);
-  switch (diagnostics.status) {
+  switch (diagnosis.status) {
     case 'safe':
       return undefined;
     case 'vulnerable': {
-      const { complexity } = diagnostics;
+      const { complexity } = diagnosis;
       if (complexity.type === 'exponential') {
         return `the regular expression ${quoted} can backtrack exponentially (ReDoS); rewrite it without nested or overlapping repetition`;
       }
@@ -97,13 +102,8 @@ function judge(source: string): string | undefined {
       }
       return undefined;
     }
-    default: {
-      const reason =
-        diagnostics.error.kind === 'timeout'
-          ? 'the check timed out'
-          : `${diagnostics.error.kind}${'message' in diagnostics.error ? `: ${diagnostics.error.message}` : ''}`;
-      return `the regular expression ${quoted} could not be proven safe from catastrophic backtracking (${reason}); simplify it`;
-    }
+    default:
+      return `the regular expression ${quoted} could not be proven safe from catastrophic backtracking (${diagnosis.error}); simplify it`;
   }
 }
 

@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+/** recheck's answer for one pattern, as much of its diagnostics as the policy reads. */
+export type RecheckDiagnosis =
+  | { status: 'safe' }
+  | { status: 'vulnerable'; complexity: { type: 'exponential' } | { type: 'polynomial'; degree: number } }
+  | { status: 'unknown'; error: string };
+
+/**
+ * Runs in the child: reads `{ sources, flags, timeout }` on stdin, writes one diagnosis per source.
+ * recheck's own worker thread keeps the event loop alive, hence the explicit exit.
+ */
+const CHILD_SCRIPT = `
+const { checkSync } = require(process.argv[1]);
+const { sources, flags, timeout } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+const out = sources.map((source) => {
+  try {
+    const d = checkSync(source, flags, { timeout });
+    if (d.status === 'safe') return { status: 'safe' };
+    if (d.status === 'vulnerable') return { status: 'vulnerable', complexity: d.complexity.type === 'exponential' ? { type: 'exponential' } : { type: 'polynomial', degree: d.complexity.degree } };
+    return { status: 'unknown', error: d.error.kind === 'timeout' ? 'the check timed out' : d.error.kind + ('message' in d.error ? ': ' + d.error.message : '') };
+  } catch (err) {
+    return { status: 'unknown', error: String(err && err.message || err) };
+  }
+});
+process.stdout.write(JSON.stringify(out), () => process.exit(0));
+`;
+
+let recheckPath: string | undefined;
+
+/** Child processes started so far (tests read it to see that a batch costs one process). */
+export const recheckRuns = { count: 0 };
+
+/**
+ * Checks patterns with recheck in a short-lived child process, all in one run. recheck is a Scala.js
+ * bundle plus a worker thread, about 75 MB that a server or a replay would otherwise carry for its whole
+ * life to vet a handful of patterns once; in a child, that memory is returned as soon as the rules
+ * are loaded. A child that fails (cannot start, crashes, overruns its time) gives `unknown` for
+ * every pattern, which the policy refuses: a pattern is never called safe without a check.
+ */
+export function recheckOutOfProcess(
+  sources: readonly string[],
+  flags: string,
+  timeout: number,
+  /** The Node binary to run the check with (tests give a broken one). */
+  node: string = process.execPath,
+): RecheckDiagnosis[] {
+  if (sources.length === 0) return [];
+  recheckPath ??= createRequire(import.meta.url).resolve('recheck');
+  recheckRuns.count++;
+  const child = spawnSync(node, ['-e', CHILD_SCRIPT, recheckPath], {
+    input: JSON.stringify({ sources, flags, timeout }),
+    encoding: 'utf8',
+    // Each pattern is bounded by recheck's own timeout; the slack covers starting Node and the bundle.
+    timeout: sources.length * timeout + 30_000,
+    maxBuffer: 16 * 1024 * 1024,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const failed = (why: string): RecheckDiagnosis[] => sources.map(() => ({ status: 'unknown', error: why }));
+  if (child.error) return failed(`the checker could not run (${child.error.message})`);
+  if (child.status !== 0) return failed(`the checker exited with ${child.status ?? child.signal}`);
+  try {
+    const out = JSON.parse(child.stdout) as RecheckDiagnosis[];
+    return out.length === sources.length ? out : failed('the checker gave a wrong number of answers');
+  } catch {
+    return failed('the checker gave no readable answer');
+  }
+}
