@@ -56,7 +56,7 @@ describe('newTerm rules', () => {
       { name: 'new-agent-lists-secrets', newTerm: newTermSpec(['userAgent', 'user.username'], 24 * HOUR, HOUR) },
       isList,
     );
-    const runReloaded = (after: CompiledRule): string[] => {
+    const runReloaded = (after: CompiledRule): (string | undefined)[] => {
       let current = testRuleSet([newAgent]);
       const out: PipelineNotice[] = [];
       const events = [list('alice', 'kubectl', 0), list('alice', 'kubectl', 90), list('bob', 'curl', 91)];
