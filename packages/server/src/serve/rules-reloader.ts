@@ -65,11 +65,10 @@ export interface RulesReloader {
  * a good one swaps the set in one assignment. Attempts never overlap.
  *
  * Swapping mid-stream is safe for the evaluation stage (it reads `current()` once per event; matches
- * carry their compiled rule). Stateful stages key their state by rule name: suppression and new-term
- * rules keep their open alerts and learned terms across a reload; sequence rules start their sequences
- * in progress over (any reload, since the spec objects are new); threshold windows keep the window
- * settings (`within`, `groupBy`, `distinct`) of the rule as first seen, so a changed threshold applies
- * only after a restart (a limitation of @kaudit/core's threshold stage).
+ * carry their compiled rule). Stateful stages key their state by rule name and keep what still means
+ * the same: suppression keeps its open alerts; a threshold keeps its windows unless its `groupBy` or
+ * `distinct` changed (a new `within` applies at once); a sequence keeps its progress unless its steps
+ * changed; a new-term rule keeps its terms unless its fields changed.
  *
  * @example
  * const reloader = await createRulesReloader({ paths: ['rules'], initial, signals: process, metrics, logger });
