@@ -6,12 +6,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileRuleSet, createPipeline, parseRuleSet, type AlertNotice, type Pipeline, type Sink } from '@kaudit/core';
+import type { AlertNotice, Pipeline } from '@kaudit/core';
 import { auditEvent } from '@kaudit/core/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuth } from '../app/auth.js';
 import { createApp } from '../app/create-app.js';
 import { createMetrics } from '../app/metrics.js';
+import { testPipeline } from '../app/test-server.js';
 import { type CertificatePaths, makeCertificates } from '../testing/certificates.js';
 import { type CredentialSource, credentialSource } from './credential-source.js';
 import { type Listener, listen } from './listen.js';
@@ -19,38 +20,6 @@ import { send, type SendInit } from './test-https-client.js';
 
 const pki = makeCertificates();
 const BODY_LIMIT = 64 * 1024;
-
-/** One rule (three secret reads by one user within a minute → one alert) and a sink that records. */
-function recordingPipeline(): { pipeline: Pipeline; delivered: AlertNotice[] } {
-  const rules = compileRuleSet(
-    parseRuleSet([
-      {
-        file: 'contract-rules.json',
-        json: {
-          rules: [
-            {
-              name: 'many-secret-reads',
-              title: 'Secrets read repeatedly',
-              severity: 'high',
-              conditions: { all: [{ fact: 'objectRef.resource', operator: 'equal', value: 'secrets' }] },
-              threshold: { count: 3, within: '1m', groupBy: ['user.username'] },
-            },
-          ],
-        },
-      },
-    ]),
-  );
-  const delivered: AlertNotice[] = [];
-  const sink: Sink = {
-    id: 'memory',
-    type: 'memory',
-    async send(notice) {
-      delivered.push(notice);
-      return { status: 'delivered' };
-    },
-  };
-  return { pipeline: createPipeline({ rules, sinks: [sink], tick: false, lateness: 0 }), delivered };
-}
 
 /** An EventList of `count` secret reads one second apart, plus `invalid` items that are not audit events. */
 function eventList(count: number, invalid = 0, start = Date.UTC(2026, 0, 1)): string {
@@ -74,7 +43,7 @@ async function start(
   tls: { cert: string; key: string; clientCA?: string },
   credentials: CredentialSource,
 ): Promise<Running> {
-  const { pipeline, delivered } = recordingPipeline();
+  const { pipeline, delivered } = testPipeline();
   const kapp = createApp({
     pipeline,
     auth: createAuth(() => credentials.current()),
