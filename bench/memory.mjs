@@ -7,8 +7,10 @@
  * - RSS every 50,000 events over `<events>` high-cardinality events (distinct users, objects and
  *   auditIDs) through the whole pipeline with the rule library plus two per-user stateful rules on
  *   writes (a 1-minute threshold and a 10-minute suppression). Event time moves at 1,000 events/s,
- *   so that 1,000,000 events span 17 minutes: longer than every window and the 5-minute lateness,
- *   which is what state has to outlast before it can be flat.
+ *   so that 1,000,000 events span 17 minutes: longer than the short windows and the 5-minute
+ *   lateness. The library's 1-hour and 6-hour suppressions and its new-term histories (7 to 30 days)
+ *   outlast the whole run: their state (open alerts collecting up to `sampleSize` samples, learned
+ *   terms) still fills during the second million, bounded by `maxKeys` and `sampleSize`.
  */
 import { performance } from 'node:perf_hooks';
 import { compileRuleSet, createPipeline, loadRuleFiles, parseRuleSet } from '../packages/core/dist/index.js';

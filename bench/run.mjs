@@ -204,8 +204,8 @@ function runChild(command, args, { timeMs } = {}) {
 
 if (want('memory')) {
   console.log('4. Memory');
-  // 2M events: the first million fills every window and cap (17 minutes of event time at 1,000/s),
-  // the second is the plateau the target is about.
+  // 2M events: the first million fills the short windows and the ordering buffer (17 minutes of event
+  // time at 1,000/s), the second is the plateau the target is about (see memory.mjs for what still fills).
   const events = quick ? 400_000 : 2_000_000;
   const { stdout } = await runChild(process.execPath, ['--expose-gc', 'bench/memory.mjs', flags.rules, String(events)]);
   const m = JSON.parse(stdout);
