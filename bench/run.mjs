@@ -176,7 +176,7 @@ if (want('http')) {
     createApp = undefined;
   }
   if (typeof createApp !== 'function') {
-    skipped('http', 'POST /audit', 'kaudit serve does not exist yet (issue 5): build first (pnpm build)');
+    skipped('http', 'POST /audit', '@kaudit/server is not built (packages/server/dist): run pnpm build first');
   } else {
     const { httpBench } = await import('./http.mjs');
     console.log(`  ${inputs[0].name} events, default library, no sinks; autocannon in a child process`);

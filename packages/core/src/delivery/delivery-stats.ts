@@ -36,7 +36,7 @@ export interface SinkDeliveryStats extends DeliveryCounters {
   destinations: Record<string, DeliveryCounters>;
 }
 
-/** Delivery counters by sink id. Live: read them at any time (issue 5 exports them as metrics). */
+/** Delivery counters by sink id. Live: read them at any time (`kaudit serve` exports them as `kaudit_deliveries_total`). */
 export type DeliveryStats = Record<string, SinkDeliveryStats>;
 
 /** Zeroed counters. */
