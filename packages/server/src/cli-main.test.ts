@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { captureIO } from './commands/test-io.js';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { loadRuleFiles } from '@kaudit/core';
@@ -14,14 +15,9 @@ const quickStart = join(repo, 'examples/events/quick-start.jsonl');
 const rules = join(repo, 'rules');
 
 async function run(args: string[], stdin: NodeJS.ReadableStream = Readable.from([])) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(args, { stdin, stdout, stderr, env: {}, cwd: repo });
-  return { code, out, err };
+  const t = captureIO({ cwd: repo, stdin });
+  const code = await main(args, t.io);
+  return { code, out: t.out(), err: t.err() };
 }
 
 const ALERT_KEYS = [

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { captureIO } from './test-io.js';
 import { fileURLToPath } from 'node:url';
 import type { DeadLetterEntry } from '@kaudit/core';
 import { startSlackTestServer, type SlackTestServer } from '@kaudit/sinks/testing';
@@ -13,14 +13,9 @@ const quickStart = join(repo, 'examples/events/quick-start.jsonl');
 const rules = join(repo, 'rules');
 
 async function run(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr, env, cwd });
-  return { code, out, err };
+  const t = captureIO({ env, cwd });
+  const code = await main(args, t.io);
+  return { code, out: t.out(), err: t.err() };
 }
 
 describe('kaudit replay --config', () => {

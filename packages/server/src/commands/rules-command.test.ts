@@ -1,19 +1,14 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { captureIO } from './test-io.js';
 import { describe, expect, it } from 'vitest';
 import { main } from '../cli-main.js';
 
 async function run(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(args, { stdin: Readable.from([]), stdout, stderr, env: {}, cwd });
-  return { code, out, err };
+  const t = captureIO({ cwd });
+  const code = await main(args, t.io);
+  return { code, out: t.out(), err: t.err() };
 }
 
 const execEvent = (username: string) => ({

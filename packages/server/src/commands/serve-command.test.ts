@@ -5,28 +5,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { captureIO } from './test-io.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli-main.js';
 import type { ServerHandle } from '../serve/run-server.js';
-import type { CommandIO } from './io.js';
 import { serveCommand } from './serve-command.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const cli = join(root, 'packages/server/dist/cli.js');
 const quickStart = join(root, 'examples/events/quick-start-eventlist.json');
 
-function io(env: NodeJS.ProcessEnv = {}, cwd = root) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const value: CommandIO = { stdin: new PassThrough(), stdout, stderr, env, cwd };
-  return { io: value, out: () => out, err: () => err };
-}
+const io = (env: NodeJS.ProcessEnv = {}, cwd = root) => captureIO({ env, cwd });
 
 let dir: string;
 beforeAll(async () => {
