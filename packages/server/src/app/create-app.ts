@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { KauditError, type Pipeline, type PushResult } from '@kaudit/core';
 import { Hono, type Context } from 'hono';
 import { pino, type Logger } from 'pino';
@@ -74,10 +75,14 @@ function acceptedContentType(header: string | undefined): boolean {
   );
 }
 
+/** The node request under @hono/node-server (`c.env.incoming`); undefined elsewhere (`app.fetch(request)`). */
+function incomingOf(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
 /** The node socket under @hono/node-server (`c.env.incoming.socket`); undefined elsewhere. */
 function socketOf(c: Context): unknown {
-  const env = c.env as { incoming?: { socket?: unknown } } | undefined;
-  return env?.incoming?.socket;
+  return incomingOf(c)?.socket;
 }
 
 /**
@@ -197,7 +202,7 @@ export function createApp(options: AppOptions): KauditApp {
     pendingBytes += reserve;
     let reserved = reserve;
     try {
-      const body = await readBody(c.req.raw.body, {
+      const body = await readBody(incomingOf(c) ?? c.req.raw.body, {
         limit: Math.min(bodyLimit, maxPendingBytes),
         admitted: reserve,
         admit(extra) {
