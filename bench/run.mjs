@@ -142,9 +142,17 @@ if (want('e2e')) {
   for (const input of inputs) {
     const bodies = [];
     for (let i = 0; i < input.lines.length; i += 1000) bodies.push(input.lines.slice(i, i + 1000).join('\n'));
+    // What the stages after evaluation had to do: alerts and other notices per 1,000 events.
+    let alerts = 0;
+    let notices = 0;
     const once = async () => {
       const pipeline = createPipeline({ rules: compiled, tick: false });
-      pipeline.notices$.subscribe(() => {});
+      alerts = 0;
+      notices = 0;
+      pipeline.notices$.subscribe((n) => {
+        notices++;
+        if (n.type === 'alert') alerts++;
+      });
       const start = performance.now();
       for (const body of bodies) pipeline.pushBody(body);
       await pipeline.end();
@@ -161,6 +169,18 @@ if (want('e2e')) {
     figure('e2e', `${input.key}: JSON.parse alone`, floor, 'events/s');
     const share = (pipelineRate / floor) * 100;
     figure('e2e', `${input.key}: pipeline as % of JSON.parse`, share, '%', '≥ 50 %', share >= 50);
+    figure(
+      'e2e',
+      `  ${input.key}: alerts per 1,000 events`,
+      Math.round((alerts * 10_000) / input.lines.length) / 10,
+      'alerts',
+    );
+    figure(
+      'e2e',
+      `  ${input.key}: notices per 1,000 events (alerts, roll-ups, closed)`,
+      Math.round((notices * 10_000) / input.lines.length) / 10,
+      'notices',
+    );
   }
   console.log();
 }
