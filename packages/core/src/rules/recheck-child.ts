@@ -28,6 +28,23 @@ process.stdout.write(JSON.stringify(out), () => process.exit(0));
 `;
 
 let recheckPath: string | undefined;
+let checkerVersion: string | null | undefined;
+
+/**
+ * `recheck@<version>` as installed, the key under which verdicts may be reused (a new version may judge
+ * differently), or `undefined` when it cannot be read: then no stored verdict is trusted.
+ */
+export function recheckVersion(): string | undefined {
+  if (checkerVersion === undefined) {
+    try {
+      const { version } = createRequire(import.meta.url)('recheck/package.json') as { version?: unknown };
+      checkerVersion = typeof version === 'string' ? `recheck@${version}` : null;
+    } catch {
+      checkerVersion = null;
+    }
+  }
+  return checkerVersion ?? undefined;
+}
 
 /** Child processes started so far (tests read it to see that a batch costs one process). */
 export const recheckRuns = { count: 0 };
