@@ -57,9 +57,9 @@ export const recheckRuns = { count: 0 };
 
 /**
  * Checks patterns with recheck in a short-lived child process, all in one run. recheck is a Scala.js
- * bundle plus a worker thread, about 75 MB that a server or a replay would otherwise carry for its whole
- * life to vet a handful of patterns once; in a child, that memory is returned as soon as the rules
- * are loaded. A child that fails (cannot start, crashes, overruns its time) gives `unknown` for
+ * bundle (plus, synchronously, a worker thread), tens of MB that a server or a replay would otherwise
+ * carry for its whole life to vet a handful of patterns once; in a child, that memory is returned as
+ * soon as the rules are loaded. A child that fails (cannot start, crashes, overruns its time) gives `unknown` for
  * every pattern, which the policy refuses: a pattern is never called safe without a check.
  */
 export function recheckOutOfProcess(
