@@ -9,34 +9,57 @@ export type RecheckDiagnosis =
 
 /**
  * Runs in the child: reads `{ sources, flags, timeout }` on stdin, writes one diagnosis per source.
- * recheck's own worker thread keeps the event loop alive, hence the explicit exit.
+ * recheck's asynchronous API, one pattern at a time: its synchronous one runs the same check in an
+ * extra worker thread (about 40 MB more and a quarter of a second). Whatever recheck starts (its
+ * agent) may keep the event loop alive, hence the explicit exit.
  */
 const CHILD_SCRIPT = `
-const { checkSync } = require(process.argv[1]);
+const { check } = require(process.argv[1]);
 const { sources, flags, timeout } = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
-const out = sources.map((source) => {
+const diagnose = async (source) => {
   try {
-    const d = checkSync(source, flags, { timeout });
+    const d = await check(source, flags, { timeout });
     if (d.status === 'safe') return { status: 'safe' };
     if (d.status === 'vulnerable') return { status: 'vulnerable', complexity: d.complexity.type === 'exponential' ? { type: 'exponential' } : { type: 'polynomial', degree: d.complexity.degree } };
     return { status: 'unknown', error: d.error.kind === 'timeout' ? 'the check timed out' : d.error.kind + ('message' in d.error ? ': ' + d.error.message : '') };
   } catch (err) {
     return { status: 'unknown', error: String(err && err.message || err) };
   }
-});
-process.stdout.write(JSON.stringify(out), () => process.exit(0));
+};
+(async () => {
+  const out = [];
+  for (const source of sources) out.push(await diagnose(source));
+  process.stdout.write(JSON.stringify(out), () => process.exit(0));
+})();
 `;
 
 let recheckPath: string | undefined;
+let checkerVersion: string | null | undefined;
+
+/**
+ * `recheck@<version>` as installed, the key under which verdicts may be reused (a new version may judge
+ * differently), or `undefined` when it cannot be read: then no stored verdict is trusted.
+ */
+export function recheckVersion(): string | undefined {
+  if (checkerVersion === undefined) {
+    try {
+      const { version } = createRequire(import.meta.url)('recheck/package.json') as { version?: unknown };
+      checkerVersion = typeof version === 'string' ? `recheck@${version}` : null;
+    } catch {
+      checkerVersion = null;
+    }
+  }
+  return checkerVersion ?? undefined;
+}
 
 /** Child processes started so far (tests read it to see that a batch costs one process). */
 export const recheckRuns = { count: 0 };
 
 /**
  * Checks patterns with recheck in a short-lived child process, all in one run. recheck is a Scala.js
- * bundle plus a worker thread, about 75 MB that a server or a replay would otherwise carry for its whole
- * life to vet a handful of patterns once; in a child, that memory is returned as soon as the rules
- * are loaded. A child that fails (cannot start, crashes, overruns its time) gives `unknown` for
+ * bundle (plus, synchronously, a worker thread), tens of MB that a server or a replay would otherwise
+ * carry for its whole life to vet a handful of patterns once; in a child, that memory is returned as
+ * soon as the rules are loaded. A child that fails (cannot start, crashes, overruns its time) gives `unknown` for
  * every pattern, which the policy refuses: a pattern is never called safe without a check.
  */
 export function recheckOutOfProcess(

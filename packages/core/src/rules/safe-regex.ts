@@ -17,11 +17,14 @@
  *   syntax) is refused: it could not be proven safe.
  * - Patterns without any unbounded repetition (`*`, `+`, `{n,}`) cannot backtrack super-linearly
  *   and skip recheck, which costs from 1 to ~200 ms a pattern (plus ~0.5 s to start the first time).
- *   Verdicts are cached for the life of the process, so reloading the same rules is free.
+ *   Verdicts are cached for the life of the process, so reloading the same rules is free. The default
+ *   library's patterns come with their diagnoses (library-verdicts.ts, made by the same checker
+ *   version, checked by a test), so loading the library starts no checker at all.
  * - recheck runs in a child process (see recheck-child.ts), once for all the patterns of a rule set
  *   ({@link vetPatterns}), so its memory is not carried by a long-lived server.
  */
-import { recheckOutOfProcess, type RecheckDiagnosis } from './recheck-child.js';
+import { LIBRARY_VERDICTS } from './library-verdicts.js';
+import { recheckOutOfProcess, recheckVersion, type RecheckDiagnosis } from './recheck-child.js';
 
 /**
  * `matches` tests at most this many leading UTF-16 code units of a string: a longer fact is cut
@@ -81,10 +84,40 @@ export function backtrackingProblem(source: string): string | undefined {
  * repetition need no check and are skipped.
  */
 export function vetPatterns(sources: Iterable<string>): void {
-  const pending = [...new Set(sources)].filter((s) => hasUnboundedRepetition(s) && !verdicts.has(s));
+  const unjudged = [...new Set(sources)].filter((s) => hasUnboundedRepetition(s) && !verdicts.has(s));
+  const shipped = shippedDiagnoses();
+  const pending = unjudged.filter((s) => !shipped.has(s));
   const diagnoses = recheckOutOfProcess(pending, MATCH_FLAGS, RECHECK_TIMEOUT_MS);
-  if (verdicts.size + pending.length > MAX_CACHED_VERDICTS) verdicts.clear();
+  if (verdicts.size + unjudged.length > MAX_CACHED_VERDICTS) verdicts.clear();
   pending.forEach((source, i) => verdicts.set(source, verdictOf(source, diagnoses[i]!)));
+  for (const source of unjudged) {
+    const diagnosis = shipped.get(source);
+    if (diagnosis !== undefined) verdicts.set(source, verdictOf(source, diagnosis));
+  }
+}
+
+let shipped: ReadonlyMap<string, RecheckDiagnosis> | undefined;
+
+/**
+ * The library's shipped diagnoses, or none when they were made by another checker version or for
+ * other flags than the installed ones: then every pattern goes through the checker again.
+ */
+function shippedDiagnoses(): ReadonlyMap<string, RecheckDiagnosis> {
+  shipped ??= usableDiagnoses(LIBRARY_VERDICTS, recheckVersion(), MATCH_FLAGS);
+  return shipped;
+}
+
+/**
+ * The diagnoses of `table` when it was made by `checker` for `flags`, else an empty map. Only `safe`
+ * and `vulnerable` diagnoses are reused: an undecided pattern is checked again.
+ */
+export function usableDiagnoses(
+  table: typeof LIBRARY_VERDICTS,
+  checker: string | undefined,
+  flags: string,
+): ReadonlyMap<string, RecheckDiagnosis> {
+  if (checker === undefined || table.checker !== checker || table.flags !== flags) return new Map();
+  return new Map(table.diagnoses.filter(([, d]) => d.status === 'safe' || d.status === 'vulnerable'));
 }
 
 function verdictOf(source: string, diagnosis: RecheckDiagnosis): string | undefined {

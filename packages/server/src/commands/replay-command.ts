@@ -15,7 +15,6 @@ import {
   type PipelineOptions,
   type PipelineStats,
 } from '@kaudit/core';
-import { deliverySetup, formatAlertPretty, loadConfig } from '@kaudit/sinks';
 import { defaultRulePaths } from './default-rules.js';
 import { type CommandIO, UsageError, write } from './io.js';
 import { checkProfile, printRuleProblems } from './rules-command.js';
@@ -84,6 +83,7 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   let deadLetterPath: string | undefined;
   const deliveryEvents: DeliveryEvent[] = [];
   if (configPath !== undefined) {
+    const { deliverySetup, loadConfig } = await import('@kaudit/sinks');
     // A bad config ends the run before any work, with every fault listed (exit 1).
     const config = await loadConfig(resolve(io.cwd, configPath));
     const flag = values['dead-letter'];
@@ -103,12 +103,14 @@ export async function replayCommand(args: string[], io: CommandIO): Promise<numb
   const pending: string[] = [];
   let pendingChars = 0;
   const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
+  // The sinks package (with its Slack clients) is loaded only by the runs that format or deliver with it.
+  const pretty = format === 'pretty' ? (await import('@kaudit/sinks')).formatAlertPretty : undefined;
   pipeline.notices$.subscribe((notice) => {
     let text: string | undefined;
-    if (format === 'json') {
+    if (pretty === undefined) {
       if (notice.type === 'closed') text = `${JSON.stringify(notice.alert satisfies Alert)}\n`;
     } else if (notice.type !== 'closed') {
-      text = formatAlertPretty(notice, { color });
+      text = pretty(notice, { color });
     }
     if (text === undefined) return;
     pending.push(text);
