@@ -188,7 +188,11 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
   // Only the rules that can match the event's verb, resource and stage are evaluated (rule-index.ts).
   const index = buildRuleIndex(
     enabledIndexes.map((i) => rules[i]!),
-    enabledIndexes.map((i) => ({ conditions: spec.rules[i]!.conditions, mayThrow: predicates[i]!.mayThrow })),
+    enabledIndexes.map((i) => ({
+      conditions: spec.rules[i]!.conditions,
+      mayThrow: predicates[i]!.mayThrow,
+      mightThrow: predicates[i]!.mightThrow as (event: object) => boolean,
+    })),
     spec,
     (fact) => compiler.eventFact(fact) as (event: object) => unknown,
   );
@@ -198,10 +202,14 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
     errors,
     match(event: AuditEvent, out: CompiledRule[]): number {
       cache.epoch++;
-      const candidates = index.candidates(event);
+      const { rules: candidates, checks } = index.candidates(event);
       let n = 0;
       for (let i = 0; i < candidates.length; i++) {
         const rule = candidates[i]!;
+        if (checks !== undefined) {
+          const check = checks[i];
+          if (check !== undefined && !check(event)) continue;
+        }
         if (rule.evaluate(event)) {
           out.push(rule);
           n++;
