@@ -104,7 +104,6 @@ function sharedConditionFile(spec: RuleSetSpec): string {
 interface Compiled {
   problems: RuleProblem[];
   predicates: CompiledCondition[];
-  compiler: ConditionCompiler;
   cache: FactCache;
 }
 
@@ -140,7 +139,7 @@ function compileAll(spec: RuleSetSpec): Compiled {
     seen = compiler.problems.length;
     return compiled;
   });
-  return { problems, predicates, compiler, cache };
+  return { problems, predicates, cache };
 }
 
 /** Gives each sequence rule a predicate per step (their problems were reported with the rule's). */
@@ -177,7 +176,7 @@ export function ruleSetProblems(spec: RuleSetSpec): RuleProblem[] {
  * ruleSet.match(event, matched);
  */
 export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions = {}): CompiledRuleSet {
-  const { problems, predicates, compiler, cache } = compileAll(spec);
+  const { problems, predicates, cache } = compileAll(spec);
   if (problems.length > 0) throw new RulesError(problems);
   const errors = new Map<string, number>();
   const rules = spec.rules.map(
@@ -194,7 +193,6 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
       mightThrow: predicates[i]!.mightThrow as (event: object) => boolean,
     })),
     spec,
-    (fact) => compiler.eventFact(fact) as (event: object) => unknown,
   );
   return {
     rules,
