@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditEvent } from '../testing/audit-event-builder.js';
+import type { AuditEvent } from './audit-event.js';
 import { DERIVED_FACTS } from './derived-facts.js';
 
 const objectName = (init: Parameters<typeof auditEvent>[0]) => DERIVED_FACTS.objectName!.get(auditEvent(init));
@@ -27,5 +29,33 @@ describe('objectName', () => {
     expect(objectName({ ...created, requestObject: { metadata: { name: 5 } } })).toBeUndefined();
     const inherited = Object.create({ metadata: { name: 'from-prototype' } }) as object;
     expect(objectName({ ...created, requestObject: inherited })).toBeUndefined();
+  });
+});
+
+describe('isAnonymous', () => {
+  // The definition as documented, written plainly: the fact's faster body must agree with it.
+  const reference = (e: AuditEvent): boolean => {
+    const name = e.user?.username;
+    return (
+      (typeof name === 'string' ? name : undefined) === 'system:anonymous' ||
+      (Array.isArray(e.user?.groups) && e.user.groups.includes('system:unauthenticated'))
+    );
+  };
+  it('is true for system:anonymous or the system:unauthenticated group, whatever else the user holds', () => {
+    const name = fc.oneof(fc.constantFrom('system:anonymous', 'alice', ''), fc.integer(), fc.constant(null));
+    const groups = fc.oneof(
+      fc.array(fc.constantFrom('system:unauthenticated', 'system:authenticated', 'dev'), { maxLength: 3 }),
+      fc.constantFrom('system:unauthenticated', null, 7),
+    );
+    const user = fc.oneof(
+      fc.record({ username: name, groups }, { requiredKeys: [] }),
+      fc.constantFrom(null, 'system:anonymous', 3),
+    );
+    fc.assert(
+      fc.property(fc.record({ user }, { requiredKeys: [] }), (e) => {
+        expect(DERIVED_FACTS.isAnonymous!.get(e as AuditEvent)).toBe(reference(e as AuditEvent));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

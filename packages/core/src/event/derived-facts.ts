@@ -92,9 +92,15 @@ export const DERIVED_FACTS: Readonly<Record<string, DerivedFact>> = {
   },
   isAnonymous: {
     description: 'true when the request was unauthenticated (system:anonymous or the system:unauthenticated group).',
-    get: (e) =>
-      username(e) === 'system:anonymous' ||
-      (Array.isArray(e.user?.groups) && e.user.groups.includes('system:unauthenticated')),
+    // Read once per event by the rule index: the user object is read once, and a name equal to
+    // the literal is a string.
+    get: (e) => {
+      const user = e.user;
+      if (user === undefined || user === null) return false;
+      if (user.username === 'system:anonymous') return true;
+      const groups = user.groups;
+      return Array.isArray(groups) && groups.includes('system:unauthenticated');
+    },
   },
   decision: {
     description: 'The authorization decision annotation (allow / forbid), when the policy level records it.',

@@ -40,6 +40,11 @@ export interface CompiledCondition {
   readonly test: EventTest;
   /** False only when no event can make it throw; the rule wrapper catches what does. */
   readonly mayThrow: boolean;
+  /**
+   * Whether the test could throw on this event: a cheap, conservative check (false means it
+   * cannot), always false when `mayThrow` is false. Never throws itself.
+   */
+  readonly mightThrow: EventTest;
 }
 
 /** A problem with a condition, located by a JSON pointer inside its file. */
@@ -141,12 +146,8 @@ type FactAccess = { readonly kind: 'constant'; readonly value: unknown; readonly
 interface Node extends CompiledCondition {
   /** The key json-rules-engine groups this node under in its parent (`String(priority)`). */
   readonly priority: string;
-  /**
-   * Whether the test could throw on this event (a cheap, conservative check; always false when
-   * `mayThrow` is). A group whose result is already decided runs a throwing member only when this
-   * says it could throw: its value no longer matters, only whether it fails the rule.
-   */
-  readonly mightThrow: EventTest;
+  // A group whose result is already decided runs a throwing member only when `mightThrow` says it
+  // could throw: its value no longer matters, only whether it fails the rule.
 }
 
 const ALWAYS: EventTest = () => true;

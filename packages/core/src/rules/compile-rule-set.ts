@@ -104,7 +104,6 @@ function sharedConditionFile(spec: RuleSetSpec): string {
 interface Compiled {
   problems: RuleProblem[];
   predicates: CompiledCondition[];
-  compiler: ConditionCompiler;
   cache: FactCache;
 }
 
@@ -140,7 +139,7 @@ function compileAll(spec: RuleSetSpec): Compiled {
     seen = compiler.problems.length;
     return compiled;
   });
-  return { problems, predicates, compiler, cache };
+  return { problems, predicates, cache };
 }
 
 /** Gives each sequence rule a predicate per step (their problems were reported with the rule's). */
@@ -177,7 +176,7 @@ export function ruleSetProblems(spec: RuleSetSpec): RuleProblem[] {
  * ruleSet.match(event, matched);
  */
 export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions = {}): CompiledRuleSet {
-  const { problems, predicates, compiler, cache } = compileAll(spec);
+  const { problems, predicates, cache } = compileAll(spec);
   if (problems.length > 0) throw new RulesError(problems);
   const errors = new Map<string, number>();
   const rules = spec.rules.map(
@@ -188,9 +187,12 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
   // Only the rules that can match the event's verb, resource and stage are evaluated (rule-index.ts).
   const index = buildRuleIndex(
     enabledIndexes.map((i) => rules[i]!),
-    enabledIndexes.map((i) => ({ conditions: spec.rules[i]!.conditions, mayThrow: predicates[i]!.mayThrow })),
+    enabledIndexes.map((i) => ({
+      conditions: spec.rules[i]!.conditions,
+      mayThrow: predicates[i]!.mayThrow,
+      mightThrow: predicates[i]!.mightThrow as (event: object) => boolean,
+    })),
     spec,
-    (fact) => compiler.eventFact(fact) as (event: object) => unknown,
   );
   return {
     rules,
@@ -198,10 +200,14 @@ export function compileRuleSet(spec: RuleSetSpec, options: CompileRuleSetOptions
     errors,
     match(event: AuditEvent, out: CompiledRule[]): number {
       cache.epoch++;
-      const candidates = index.candidates(event);
+      const { rules: candidates, checks } = index.candidates(event);
       let n = 0;
       for (let i = 0; i < candidates.length; i++) {
         const rule = candidates[i]!;
+        if (checks !== undefined) {
+          const check = checks[i];
+          if (check !== undefined && !check(event)) continue;
+        }
         if (rule.evaluate(event)) {
           out.push(rule);
           n++;

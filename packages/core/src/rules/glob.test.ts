@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { globToRegExp } from './glob.js';
+import { compileGlobList, globToRegExp } from './glob.js';
 
 /** The textbook definition, by dynamic programming over code points: the oracle. */
 function globMatches(glob: string, text: string): boolean {
@@ -89,5 +89,34 @@ describe('globToRegExp', () => {
     expect(regex.test(text + 'b')).toBe(true);
     // A naive ^.*a.*a.*a.*a.*a.*a.*b$ needs O(n^7) steps here: it would not finish.
     expect(performance.now() - t0).toBeLessThan(200);
+  });
+});
+
+describe('compileGlobList', () => {
+  it('matches a string when any glob matches it, literals and trailing stars included', () => {
+    // Lone surrogates: a u-flag regex reads a pair as one code point, where startsWith would not.
+    const alphabet = fc.constantFrom('a', 'b', '*', '?', ':', '😀', '\uD83D', '\uDE00');
+    const glob = fc.oneof(
+      fc.array(alphabet, { maxLength: 6 }).map((cs) => cs.join('')),
+      fc.array(fc.constantFrom('a', 'b', ':', '\uD83D'), { maxLength: 4 }).map((cs) => cs.join('') + '*'),
+      fc.array(fc.constantFrom('a', 'b', ':'), { maxLength: 4 }).map((cs) => cs.join('')),
+    );
+    const text = fc
+      .array(fc.constantFrom('a', 'b', ':', '😀', '\uD83D', '\uDE00', '*'), { maxLength: 8 })
+      .map((cs) => cs.join(''));
+    let matched = 0;
+    fc.assert(
+      fc.property(fc.array(glob, { maxLength: 4 }), text, (globs, t) => {
+        const expected = globs.some((g) => globMatches(g, t));
+        if (expected) matched++;
+        expect(compileGlobList(globs)(t)).toBe(expected);
+        expect(globs.some((g) => globToRegExp(g).test(t))).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(matched).toBeGreaterThan(500);
+    expect(compileGlobList(['a\uD83D*'])('a😀')).toBe(false);
+    expect(compileGlobList(['*'])('')).toBe(true);
+    expect(compileGlobList([])('')).toBe(false);
   });
 });

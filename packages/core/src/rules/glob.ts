@@ -42,3 +42,38 @@ export function globToRegExp(glob: string): RegExp {
   if (last !== '') source += `[\\s\\S]*${segment(last)}$`;
   return new RegExp(source, 'u');
 }
+
+/** UTF-16 surrogates: `u`-flag regexes read pairs as one code point, `startsWith` does not. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Compiles globs into one test: whether a string matches any of them, with the answers of
+ * {@link globToRegExp}. Most globs in rules are a literal (`system:kube-proxy`) or a literal and
+ * a trailing star (`system:serviceaccount:kube-system:*`): those become a set lookup and prefix
+ * tests, and only the others run a regex.
+ */
+export function compileGlobList(globs: readonly string[]): (text: string) => boolean {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const regexes: RegExp[] = [];
+  for (const glob of globs) {
+    if (!/[*?]/.test(glob)) {
+      // ^literal$ under the u flag matches the identical string only.
+      exact.add(glob);
+      continue;
+    }
+    const prefix = glob.replace(/\*+$/, '');
+    if (prefix.length < glob.length && !/[*?]/.test(prefix) && !SURROGATE.test(prefix)) {
+      prefixes.push(prefix);
+      continue;
+    }
+    regexes.push(globToRegExp(glob));
+  }
+  const hasExact = exact.size > 0;
+  return (text) => {
+    if (hasExact && exact.has(text)) return true;
+    for (let i = 0; i < prefixes.length; i++) if (text.startsWith(prefixes[i]!)) return true;
+    for (let i = 0; i < regexes.length; i++) if (regexes[i]!.test(text)) return true;
+    return false;
+  };
+}

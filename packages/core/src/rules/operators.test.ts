@@ -1,9 +1,11 @@
 import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { Engine } from 'json-rules-engine';
 import { describe, expect, it } from 'vitest';
 import {
   compileComparison,
   DECORATORS,
+  ipv4Number,
   KAUDIT_OPERATORS,
   OPERATORS,
   parseOperator,
@@ -259,6 +261,49 @@ describe('inCIDR', () => {
       expect(test(fact)).toBe(false);
     }
     for (const fact of ODD_FACTS) expect(test(fact)).toBe(false);
+  });
+
+  it('reads dotted text exactly as ipaddr.js reads four-part decimal IPv4, inside every prefix length', () => {
+    // The oracle: ipaddr.js's own validation, parse and match.
+    const reference = (text: string, range: string): boolean => {
+      if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return false;
+      const [address, bits] = ipaddr.parseCIDR(range);
+      return ipaddr.IPv4.parse(text).match(address as ipaddr.IPv4, bits);
+    };
+    // Few octet values, so that addresses often fall inside the ranges.
+    const octet = fc.constantFrom(0, 10, 127, 128, 192, 255);
+    const part = fc.oneof(
+      octet.map(String),
+      fc.integer({ min: 0, max: 255 }).map(String),
+      fc.constantFrom('256', '999', '1000', '00', '01', '007', '', 'x', '0x1', '-1', '1e2', ' 1'),
+    );
+    const text = fc.oneof(
+      fc.array(octet, { minLength: 4, maxLength: 4 }).map((os) => os.join('.')),
+      fc.array(part, { minLength: 4, maxLength: 4 }).map((ps) => ps.join('.')),
+      fc.array(part, { minLength: 1, maxLength: 6 }).map((ps) => ps.join('.')),
+      fc.string({ maxLength: 16 }),
+    );
+    const range = fc
+      .tuple(
+        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 0, max: 32 }),
+      )
+      .map(([octets, bits]) => `${octets.join('.')}/${bits}`);
+    let inside = 0;
+    fc.assert(
+      fc.property(text, range, (t, r) => {
+        const expected = reference(t, r);
+        if (expected) inside++;
+        expect(bound('inCIDR', r)(t)).toBe(expected);
+        expect(ipv4Number(t) >= 0).toBe(ipaddr.IPv4.isValidFourPartDecimal(t));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(inside).toBeGreaterThan(50);
+    expect(bound('inCIDR', '10.0.0.0/8')('10.255.255.255')).toBe(true);
+    expect(bound('inCIDR', '0.0.0.0/0')('255.255.255.255')).toBe(true);
+    expect(bound('inCIDR', '255.255.255.255/32')('255.255.255.255')).toBe(true);
+    expect(bound('inCIDR', '128.0.0.0/1')('127.255.255.255')).toBe(false);
   });
 
   it('refuses bad CIDRs at load time, locating the element', () => {

@@ -10,7 +10,7 @@
  * way json-rules-engine's `Operator.evaluate` does.
  */
 import ipaddr from 'ipaddr.js';
-import { globToRegExp } from './glob.js';
+import { compileGlobList } from './glob.js';
 import { compileSafeRegex, MATCH_INPUT_LIMIT, testCapped } from './safe-regex.js';
 
 /** A comparison with its value bound at load time: fact value in, strict boolean out. */
@@ -354,7 +354,8 @@ const glob = kaudit(
   (value) => {
     const list = stringList('glob', value);
     if (isProblem(list)) return list;
-    return anyRegex(list.map(globToRegExp), (regex, a) => typeof a === 'string' && regex.test(a));
+    const test = compileGlobList(list);
+    return (a) => typeof a === 'string' && test(a);
   },
   false,
 );
@@ -440,6 +441,56 @@ function parseRange(text: string): [Address, number] | string {
   return [address, bits];
 }
 
+/**
+ * The value of four-part decimal IPv4 text as an unsigned 32-bit number, or -1 when the text is not
+ * one: the addresses {@link parseAddress} accepts without a colon (`ipaddr.IPv4.isValidFourPartDecimal`:
+ * four parts of 0 to 255, no leading zero), without its regexes.
+ */
+export function ipv4Number(text: string): number {
+  const length = text.length;
+  if (length < 7 || length > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? text.charCodeAt(i) : 46;
+    if (c === 46) {
+      // '.' (or the end): close a part.
+      if (digits === 0 || part > 255) return -1;
+      value = value * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return -1; // a leading zero
+      part = part * 10 + (c - 48);
+      digits++;
+      if (digits > 3) return -1;
+    } else {
+      return -1;
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
+/** An IPv4 CIDR as the first address and the bits of the prefix. */
+interface Ipv4Range {
+  readonly base: number;
+  readonly bits: number;
+}
+
+function ipv4Range(address: ipaddr.IPv4, bits: number): Ipv4Range {
+  const [a, b, c, d] = address.octets as [number, number, number, number];
+  return { base: ((a << 24) | (b << 16) | (c << 8) | d) >>> 0, bits };
+}
+
+/** ipaddr's match(): the first `bits` bits are equal. */
+function inIpv4Range(n: number, range: Ipv4Range): boolean {
+  // >>> takes its count modulo 32: a /0 range is every address.
+  return range.bits === 0 || (n ^ range.base) >>> (32 - range.bits) === 0;
+}
+
 const inCIDR = kaudit(
   'inCIDR',
   'the fact (an IPv4 or IPv6 address) is inside the CIDR range, or one of them; IPv4-mapped IPv6 addresses count as IPv4',
@@ -453,7 +504,15 @@ const inCIDR = kaudit(
       if (typeof range === 'string') return { problem: `inCIDR: ${range}`, at: Array.isArray(value) ? [i] : [] };
       (range[0].kind() === 'ipv4' ? v4 : v6).push(range);
     }
+    const v4Ranges = v4.map(([address, bits]) => ipv4Range(address as ipaddr.IPv4, bits));
     return (a) => {
+      // Text without a colon is an address only as four-part decimal IPv4: read it directly.
+      if (typeof a === 'string' && a.indexOf(':') < 0) {
+        const n = ipv4Number(a);
+        if (n < 0) return false;
+        for (let i = 0; i < v4Ranges.length; i++) if (inIpv4Range(n, v4Ranges[i]!)) return true;
+        return false;
+      }
       const address = factAddress(a);
       if (address === undefined) return false;
       // match() throws when the kinds differ, so each address only meets ranges of its kind.

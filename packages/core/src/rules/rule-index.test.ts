@@ -119,6 +119,13 @@ const leaf: fc.Arbitrary<Condition> = fact.chain((f) =>
     fc.array(valueFor(f), { maxLength: 3 }).map((value) => ({ fact: f, operator: 'not:in', value })),
     // Throws on events whose verb is not a string array: never skipped by the index.
     valueFor(f).map((value) => ({ fact: 'verb', operator: 'swap:in', value })),
+    // Throws only when the code is an object that cannot become a string: skipped by the index
+    // when ruled out and its check says it cannot throw.
+    fc.constantFrom(300, 404).map((value) => ({ fact: 'responseStatus.code', operator: 'lessThan', value })),
+    // Presence, indexed for rules that pin no verb or resource.
+    fc
+      .tuple(fc.constantFrom('impersonatedUser', 'userAgent', 'objectRef.namespace', 'sourceIP'), fc.boolean())
+      .map(([fact, value]) => ({ fact, operator: 'exists', value })),
   ),
 );
 const condition: fc.Arbitrary<Condition> = fc.letrec((tie) => ({
@@ -145,7 +152,14 @@ const event = fc.record(
       },
       { requiredKeys: [] },
     ),
-    responseStatus: fc.record({ code: fc.constantFrom(200, 403, 404, 500) }, { requiredKeys: [] }),
+    responseStatus: fc.record(
+      // An object without a prototype cannot become a string: lessThan throws on it.
+      { code: fc.constantFrom<unknown>(200, 403, 404, 500, '250', {}, Object.create(null)) },
+      { requiredKeys: [] },
+    ),
+    impersonatedUser: fc.record({ username: fc.constantFrom('bob', 'system:admin') }, { requiredKeys: [] }),
+    userAgent: fc.constantFrom('kubectl/v1.30', 'curl/8'),
+    sourceIPs: fc.constantFrom(['10.0.0.1'], [], ['203.0.113.7', '10.0.0.1']),
     user: fc.record(
       {
         username: fc.constantFrom('alice', 'system:anonymous'),
@@ -187,18 +201,62 @@ describe('rule index', () => {
       conditions.map((c, i) => ({ conditions: c, mayThrow: mayThrow[i]! })),
       s,
     );
-    expect(index.candidates({ verb: 'watch', stage: 'ResponseComplete', objectRef: { resource: 'leases' } })).toEqual([
-      'b',
-      'c',
-      'd',
-    ]);
-    expect(index.candidates({ verb: 'get', stage: 'ResponseStarted', objectRef: { resource: 'secrets' } })).toEqual([
-      'a',
-      'c',
-      'd',
-    ]);
-    expect(index.candidates({ verb: 'create', objectRef: { resource: 'configmaps' } })).toEqual(['c', 'd']);
-    expect(index.candidates({})).toEqual(['c', 'd']);
+    expect(
+      index.candidates({ verb: 'watch', stage: 'ResponseComplete', objectRef: { resource: 'leases' } }).rules,
+    ).toEqual(['b', 'c', 'd']);
+    expect(
+      index.candidates({ verb: 'get', stage: 'ResponseStarted', objectRef: { resource: 'secrets' } }).rules,
+    ).toEqual(['a', 'c', 'd']);
+    expect(index.candidates({ verb: 'create', objectRef: { resource: 'configmaps' } }).rules).toEqual(['c', 'd']);
+    expect(index.candidates({}).rules).toEqual(['c', 'd']);
+  });
+
+  it('skips a rule that pins no verb or resource when a fact it requires with exists is absent or present', () => {
+    const conditions = [
+      { all: [{ fact: 'impersonatedUser', operator: 'exists', value: true }] },
+      { all: [{ fact: 'userAgent', operator: 'exists', value: false }] },
+      {
+        all: [
+          { fact: 'verb', operator: 'equal', value: 'get' },
+          { fact: 'requestObject', operator: 'exists', value: true },
+        ],
+      },
+    ];
+    const index = buildRuleIndex(
+      ['a', 'b', 'c'],
+      conditions.map((c) => ({ conditions: c, mayThrow: false })),
+      spec([]),
+    );
+    expect(index.candidates({ verb: 'get', impersonatedUser: { username: 'x' } }).rules).toEqual(['a', 'b', 'c']);
+    expect(index.candidates({ verb: 'get', userAgent: 'kubectl' }).rules).toEqual(['c']);
+    expect(index.candidates({ verb: 'list', userAgent: 'kubectl', impersonatedUser: null }).rules).toEqual(['a']);
+  });
+
+  it('skips a rule that may throw only when the indexed facts rule it out and its check says it cannot throw', () => {
+    const conditions = [
+      {
+        all: [
+          { fact: 'verb', operator: 'equal', value: 'get' },
+          { fact: 'responseStatus.code', operator: 'lessThan', value: 400 },
+        ],
+      },
+    ];
+    const throwy = (e: object) => typeof (e as AuditEvent).responseStatus?.code === 'object';
+    const index = buildRuleIndex(['a'], [{ conditions: conditions[0], mayThrow: true, mightThrow: throwy }], spec([]));
+    const list = index.candidates({ verb: 'list', responseStatus: { code: 200 } });
+    expect(list.rules).toEqual(['a']);
+    expect(list.checks).toEqual([throwy]);
+    expect(index.candidates({ verb: 'get', responseStatus: { code: 200 } })).toEqual({
+      rules: ['a'],
+      checks: undefined,
+    });
+    // Compiled: a ruled-out event still fails the rule when its code cannot become a string.
+    const ruleSet = compileRuleSet(spec([rule('a', conditions[0] as TopLevelCondition)]));
+    const bad = { verb: 'list', responseStatus: { code: Object.create(null) } } as unknown as AuditEvent;
+    expect(indexed(ruleSet, { verb: 'list', responseStatus: { code: 200 } })).toEqual([]);
+    expect(ruleSet.errors.size).toBe(0);
+    expect(indexed(ruleSet, bad)).toEqual([]);
+    expect(ruleSet.errors.get('a')).toBe(1);
   });
 
   it('matches exactly the rules a plain loop matches, in rule order, with the same errors', () => {
