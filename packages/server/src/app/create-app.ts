@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { pino, type Logger } from 'pino';
 import type { Authenticator } from './auth.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { readBody } from './read-body.js';
+import { readBody, type BodySource } from './read-body.js';
 import { createRedeliveryMemory, type RedeliveryOptions } from './redelivery.js';
 
 /** Options of {@link createApp}. */
@@ -78,6 +78,15 @@ function acceptedContentType(header: string | undefined): boolean {
 /** The node request under @hono/node-server (`c.env.incoming`); undefined elsewhere (`app.fetch(request)`). */
 function incomingOf(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+}
+
+/**
+ * Where to read the body from: the node request while nothing has read from it (cheaper), else the web
+ * request, whose body @hono/node-server buffered when some wrapper of `fetch` read or cloned it.
+ */
+function bodySource(c: Context): BodySource {
+  const incoming = incomingOf(c);
+  return incoming !== undefined && !incoming.readableDidRead ? incoming : c.req.raw.body;
 }
 
 /** The node socket under @hono/node-server (`c.env.incoming.socket`); undefined elsewhere. */
@@ -202,7 +211,7 @@ export function createApp(options: AppOptions): KauditApp {
     pendingBytes += reserve;
     let reserved = reserve;
     try {
-      const body = await readBody(incomingOf(c) ?? c.req.raw.body, {
+      const body = await readBody(bodySource(c), {
         limit: Math.min(bodyLimit, maxPendingBytes),
         admitted: reserve,
         admit(extra) {
