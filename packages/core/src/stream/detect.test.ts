@@ -3,6 +3,7 @@ import { from, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Alert, PipelineNotice } from '../alert/alert.js';
+import { alertId } from '../alert/alert-id.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { auditEvent } from '../testing/audit-event-builder.js';
 import { detect } from './detect.js';
@@ -178,6 +179,29 @@ describe('suppression and roll-up', () => {
     const [final] = closed(notices);
     expect(final).toMatchObject({ count: 51, suppressed: 50, lastSeen: new Date(T0 + 50_000).toISOString() });
     expect(final!.events).toHaveLength(10);
+  });
+
+  it('gives every notice of an alert the id of its rule, key and first occurrence, late occurrences included', () => {
+    const byUserAndNamespace = testRule(
+      { name: 'exec-ns', suppress: { for: 600_000, forText: '10m', key: ['user.username', 'objectRef.namespace'] } },
+      (e) => e.objectRef?.subresource === 'exec',
+    );
+    // eve at 10 s opens the alert; her exec at 5 s arrives late (after 20 s, with no lateness allowed)
+    // and extends it backwards: the id stays that of the first occurrence.
+    const events = [execBy('eve', 10), execBy('eve', 20), execBy('eve', 5), { ...execBy('ann', 30), user: {} }];
+    for (const [rule, keyOf] of [
+      [exec, (user: string | null) => JSON.stringify([user])],
+      [byUserAndNamespace, (user: string | null) => JSON.stringify([user, 'default'])],
+    ] as const) {
+      const notices = run(events, [rule], { lateness: 0 });
+      const eve = notices.filter((n) => n.alert.key['user.username'] === 'eve');
+      expect(eve.map((n) => n.type)).toEqual(['alert', 'rollup', 'rollup', 'closed']);
+      const id = alertId(rule.spec.name, keyOf('eve'), T0 + 10_000);
+      expect(eve.every((n) => n.alert.id === id)).toBe(true);
+      expect(eve.at(-1)!.alert.firstSeen).toBe(new Date(T0 + 5_000).toISOString());
+      const nobody = notices.filter((n) => n.alert.key['user.username'] === null);
+      expect(nobody.map((n) => n.alert.id)).toEqual(Array(2).fill(alertId(rule.spec.name, keyOf(null), T0 + 30_000)));
+    }
   });
 
   it('closes suppression keys once their window has passed, so they never count against the cap', () => {

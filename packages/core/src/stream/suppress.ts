@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Alert, EventSummary, PipelineNotice } from '../alert/alert.js';
 import { alertId } from '../alert/alert-id.js';
+import { flatText } from '../alert/flat-text.js';
 import { summaryOf, type SummaryRecord } from '../alert/summarize-event.js';
 import { compileMessage, defaultMessage, type RenderMessage } from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
@@ -8,7 +9,7 @@ import { eventFactGetter } from '../event/resolve-fact.js';
 import { alertKeyFacts, type RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
 import type { StreamStats } from './stream-stats.js';
-import { keyText, stateKey, type Occurrence } from './threshold.js';
+import { stateKey, type Occurrence } from './threshold.js';
 
 /** Options of {@link suppress}. */
 export interface SuppressOptions {
@@ -21,10 +22,13 @@ export interface SuppressOptions {
 
 /**
  * An alert still open for roll-ups, held as compactly as it can be (one per suppression key): times
- * as numbers, the rule's own title and tags; the Alert object is built when a notice is sent.
+ * as numbers, the rule's own title and tags, its message as one flat string; the Alert object is
+ * built when a notice is sent, and its id hashed again from the rule, the key and `start` (most keys
+ * send two notices, the alert and its close: a 20-character id held per key cost more than a hash).
  */
 interface Open {
-  readonly id: string;
+  /** The id, kept once the alert has rolled up (it is then sent again per roll-up). */
+  id: string | undefined;
   readonly spec: RuleSpec;
   readonly message: string;
   /** The key's values: the value itself for a one-fact key (most rules), else one per fact. */
@@ -37,17 +41,23 @@ interface Open {
   events: SummaryRecord | SummaryRecord[];
   /** The summaries of `events`, kept once the alert has rolled up (it is then sent again per roll-up). */
   shown: EventSummary[] | undefined;
-  readonly until: number;
+  /** The first occurrence's time: the alert id's window start; suppression lasts `for` from it. */
+  readonly start: number;
 }
 
 interface RuleState {
   readonly spec: RuleSpec;
   readonly key: ReadonlyArray<(e: AuditEvent) => unknown>;
   readonly render: RenderMessage;
+  /** The message last rendered: a rule whose message names no per-key fact shares one string. */
+  lastMessage: string | undefined;
   readonly open: Map<string, Open>;
 }
 
 const iso = (t: number): string => new Date(t).toISOString();
+
+/** When an open alert stops taking roll-ups (event time). */
+const until = (open: Open): number => open.start + (open.spec.suppress?.for ?? 0);
 
 /**
  * Turns occurrences into alerts. For a rule with `suppress`, later occurrences with the same key
@@ -73,6 +83,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
             spec,
             key: alertKeyFacts(spec).map(eventFactGetter),
             render: spec.message !== undefined ? compileMessage(spec.message) : defaultMessage(spec.title),
+            lastMessage: undefined,
             open: state?.open ?? new Map(),
           };
           states.set(spec.name, state);
@@ -88,7 +99,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         for (const [name, state] of states) {
           for (const [key, open] of state.open) {
             // Keys open in event-time order, so the first still-open one ends the scan.
-            if (open.until > watermark) break;
+            if (until(open) > watermark) break;
             state.open.delete(key);
             close(open);
           }
@@ -101,7 +112,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         const state = stateOf(spec);
         const keyString = stateKey(state.key, occ.event);
         const existing = state.open.get(keyString);
-        if (existing !== undefined && occ.firstSeen < existing.until) {
+        if (existing !== undefined && occ.firstSeen < until(existing)) {
           existing.count += occ.count;
           existing.suppressed += 1;
           // Late occurrences may extend the alert backwards as well as forwards.
@@ -118,15 +129,18 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           close(existing);
         }
         const values = state.key.map((get) => get(occ.event) ?? null);
+        const rendered = state.render(occ.event, {
+          count: occ.count,
+          ...(spec.threshold ? { within: spec.threshold.withinText } : {}),
+          ...(spec.sequence ? { within: spec.sequence.withinText } : {}),
+          ...(occ.distinct ? { distinct: occ.distinct } : {}),
+        });
+        const message =
+          rendered === state.lastMessage ? state.lastMessage : (state.lastMessage = flatText(rendered));
         const open: Open = {
-          id: alertId(spec.name, keyText(state.key, occ.event), occ.firstSeen),
+          id: undefined,
           spec,
-          message: state.render(occ.event, {
-            count: occ.count,
-            ...(spec.threshold ? { within: spec.threshold.withinText } : {}),
-            ...(spec.sequence ? { within: spec.sequence.withinText } : {}),
-            ...(occ.distinct ? { distinct: occ.distinct } : {}),
-          }),
+          message,
           key: values.length === 1 ? values[0] : values,
           count: occ.count,
           suppressed: 0,
@@ -134,7 +148,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           last: occ.lastSeen,
           events: occ.samples.length === 1 && sampleSize >= 1 ? occ.samples[0]! : occ.samples.slice(0, sampleSize),
           shown: undefined,
-          until: spec.suppress === undefined ? occ.firstSeen : occ.firstSeen + spec.suppress.for,
+          start: occ.firstSeen,
         };
         if (stats) stats.alerts++;
         subscriber.next({ type: 'alert', alert: snapshot(open) });
@@ -168,8 +182,11 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
 /** The alert as it stands, a copy sinks may keep: the open alert goes on changing as occurrences roll up. */
 function snapshot(open: Open): Alert {
   const spec = open.spec;
+  const id = open.id ?? idOf(open);
+  // A rolled-up alert is sent again per roll-up: its id is kept from then on.
+  if (open.suppressed > 0) open.id = id;
   return {
-    id: open.id,
+    id,
     rule: spec.name,
     title: spec.title,
     severity: spec.severity,
@@ -192,6 +209,15 @@ function eventsOf(open: Open): EventSummary[] {
   const shown = (open.shown ??= []);
   for (let i = shown.length; i < records.length; i++) shown.push(summaryOf(records[i]!));
   return [...shown];
+}
+
+/**
+ * The alert id, from the key values the alert holds: the key text is the JSON of those values
+ * (undefined as null, as `keyText` makes it from the event).
+ */
+function idOf(open: Open): string {
+  const values = alertKeyFacts(open.spec).length === 1 ? [open.key] : (open.key as unknown[]);
+  return alertId(open.spec.name, JSON.stringify(values), open.start);
 }
 
 /** The alert's key by fact name, from the values an open alert holds. */
