@@ -22,27 +22,36 @@ export interface SuppressOptions {
 
 /**
  * An alert still open for roll-ups, held as compactly as it can be (one per suppression key): times
- * as numbers, the rule's own title and tags, its message as one flat string; the Alert object is
- * built when a notice is sent, and its id hashed again from the rule, the key and `start` (most keys
- * send two notices, the alert and its close: a 20-character id held per key cost more than a hash).
+ * as numbers (one while it stands for one event), the rule's own title and tags, its message as one
+ * flat string, what roll-ups need only once it has rolled up; the Alert object is built when a notice
+ * is sent, and its id hashed again from the rule, the key and `start` (most keys send two notices,
+ * the alert and its close: a 20-character id held per key cost more than a hash).
  */
 interface Open {
-  /** The id, kept once the alert has rolled up (it is then sent again per roll-up). */
-  id: string | undefined;
   readonly spec: RuleSpec;
   readonly message: string;
   /** The key's values: the value itself for a one-fact key (most rules), else one per fact. */
   readonly key: unknown;
   count: number;
-  suppressed: number;
-  first: number;
-  last: number;
-  /** Summary records, made into EventSummary objects for each notice (see snapshot). */
-  events: SummaryRecord | SummaryRecord[];
-  /** The summaries of `events`, kept once the alert has rolled up (it is then sent again per roll-up). */
-  shown: EventSummary[] | undefined;
   /** The first occurrence's time: the alert id's window start; suppression lasts `for` from it. */
   readonly start: number;
+  /** lastSeen, `undefined` while it is `start` (one event): a time held is a 16-byte number box. */
+  last: number | undefined;
+  /** Summary records, made into EventSummary objects for each notice (see snapshot). */
+  events: SummaryRecord | SummaryRecord[];
+  /** What only an alert that has rolled up needs (most never do). */
+  rolled: Rolled | undefined;
+}
+
+/** The part of an open alert that roll-ups change or that they make worth keeping. */
+interface Rolled {
+  suppressed: number;
+  /** firstSeen: a late occurrence may move it before `start`. */
+  first: number;
+  /** Kept from the first roll-up on, as the alert is then sent again per roll-up. */
+  readonly id: string;
+  /** The summaries of `events` already made (records are only ever appended). */
+  readonly shown: EventSummary[];
 }
 
 interface RuleState {
@@ -114,10 +123,11 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         const existing = state.open.get(keyString);
         if (existing !== undefined && occ.firstSeen < until(existing)) {
           existing.count += occ.count;
-          existing.suppressed += 1;
+          const rolled = (existing.rolled ??= { suppressed: 0, first: existing.start, id: idOf(existing), shown: [] });
+          rolled.suppressed += 1;
           // Late occurrences may extend the alert backwards as well as forwards.
-          if (occ.lastSeen > existing.last) existing.last = occ.lastSeen;
-          if (occ.firstSeen < existing.first) existing.first = occ.firstSeen;
+          if (occ.lastSeen > (existing.last ?? existing.start)) existing.last = occ.lastSeen;
+          if (occ.firstSeen < rolled.first) rolled.first = occ.firstSeen;
           for (const s of occ.samples) addEvent(existing, s, sampleSize);
           // The message keeps describing the first occurrence, which stays true; `count` carries the total.
           if (stats) stats.rollups++;
@@ -138,17 +148,14 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         const message =
           rendered === state.lastMessage ? state.lastMessage : (state.lastMessage = flatText(rendered));
         const open: Open = {
-          id: undefined,
           spec,
           message,
           key: values.length === 1 ? values[0] : values,
           count: occ.count,
-          suppressed: 0,
-          first: occ.firstSeen,
-          last: occ.lastSeen,
-          events: occ.samples.length === 1 && sampleSize >= 1 ? occ.samples[0]! : occ.samples.slice(0, sampleSize),
-          shown: undefined,
           start: occ.firstSeen,
+          last: occ.lastSeen === occ.firstSeen ? undefined : occ.lastSeen,
+          events: occ.samples.length === 1 && sampleSize >= 1 ? occ.samples[0]! : occ.samples.slice(0, sampleSize),
+          rolled: undefined,
         };
         if (stats) stats.alerts++;
         subscriber.next({ type: 'alert', alert: snapshot(open) });
@@ -182,11 +189,9 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
 /** The alert as it stands, a copy sinks may keep: the open alert goes on changing as occurrences roll up. */
 function snapshot(open: Open): Alert {
   const spec = open.spec;
-  const id = open.id ?? idOf(open);
-  // A rolled-up alert is sent again per roll-up: its id is kept from then on.
-  if (open.suppressed > 0) open.id = id;
+  const rolled = open.rolled;
   return {
-    id,
+    id: rolled?.id ?? idOf(open),
     rule: spec.name,
     title: spec.title,
     severity: spec.severity,
@@ -194,19 +199,19 @@ function snapshot(open: Open): Alert {
     message: open.message,
     key: keyObject(open),
     count: open.count,
-    firstSeen: iso(open.first),
-    lastSeen: iso(open.last),
+    firstSeen: iso(rolled?.first ?? open.start),
+    lastSeen: iso(open.last ?? open.start),
     events: eventsOf(open),
-    suppressed: open.suppressed,
+    suppressed: rolled?.suppressed ?? 0,
   };
 }
 
 /** The alert's sample as summaries, a new array per notice. */
 function eventsOf(open: Open): EventSummary[] {
   const records = Array.isArray(open.events) ? open.events : [open.events];
-  if (open.suppressed === 0) return records.map(summaryOf);
+  if (open.rolled === undefined) return records.map(summaryOf);
   // Records are only ever appended: the summaries made for earlier notices stay valid.
-  const shown = (open.shown ??= []);
+  const shown = open.rolled.shown;
   for (let i = shown.length; i < records.length; i++) shown.push(summaryOf(records[i]!));
   return [...shown];
 }
