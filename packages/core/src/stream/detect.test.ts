@@ -244,6 +244,42 @@ describe('suppression and roll-up', () => {
   });
 });
 
+describe('key budget across rules', () => {
+  const exec = testRule(
+    { name: 'exec', suppress: { for: 600_000, forText: '10m', key: ['user.username'] } },
+    (e) => e.objectRef?.subresource === 'exec',
+  );
+  const execBy = (user: string, seconds: number) =>
+    auditEvent({
+      verb: 'create',
+      user: { username: user },
+      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web' },
+      at: T0 + seconds * 1000,
+      auditID: `${user}-${seconds}`,
+    });
+
+  it('drops the oldest key by event time of any rule past maxStateKeys, closing an open alert early, and counts it', () => {
+    const stats = createStreamStats();
+    const events = [secretRead('alice', 0), execBy('eve', 1), secretRead('bob', 2), execBy('ann', 3)];
+    // alice reads 4 more times: her first read was dropped from the window, so 5 reads never fire.
+    for (let s = 4; s < 8; s++) events.push(secretRead('alice', s));
+    const notices = run(events, [burst, exec], { maxStateKeys: 2, lateness: 0, stats });
+    expect(notices.filter((n) => n.type === 'alert').map((n) => n.alert.rule)).toEqual(['exec', 'exec']);
+    // bob's window took alice's (0 s); ann's alert closed eve's (1 s) at once; alice's new window then
+    // took bob's (2 s). Her later reads are in her window already: nothing more to drop.
+    expect(notices.map((n) => `${n.type} ${String(n.alert.key['user.username'])}`)).toEqual([
+      'alert eve',
+      'alert ann',
+      'closed eve',
+      'closed ann',
+    ]);
+    expect(stats.evicted).toBe(3);
+    // With room for every key, the same events keep alice's five reads in one window.
+    const roomy = run(events, [burst, exec], { lateness: 0 });
+    expect(roomy.filter((n) => n.type === 'alert').map((n) => n.alert.rule)).toEqual(['exec', 'exec', 'secret-read-burst']);
+  });
+});
+
 describe('order independence (property)', () => {
   const LATENESS = 300_000;
   const users = ['alice', 'bob', 'mallory'];

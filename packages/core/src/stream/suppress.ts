@@ -8,6 +8,7 @@ import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import { alertKeyFacts, type RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
+import { mapsHolder, type KeyBudget } from './key-budget.js';
 import type { StreamStats } from './stream-stats.js';
 import { stateKey, type Occurrence } from './threshold.js';
 
@@ -17,6 +18,8 @@ export interface SuppressOptions {
   maxKeys?: number;
   /** Events kept as a sample per alert. Default 10. */
   sampleSize?: number;
+  /** A total of keys shared with the other stateful stages (see `createKeyBudget`): past it, the oldest alert closes early. */
+  budget?: KeyBudget;
   stats?: StreamStats;
 }
 
@@ -103,6 +106,17 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
       const close = (open: Open): void => {
         subscriber.next({ type: 'closed', alert: snapshot(open) });
       };
+      const unregister = options.budget?.register(
+        mapsHolder(
+          states,
+          (state) => state.open,
+          (open) => open.start,
+          (_state, _key, open) => {
+            if (stats) stats.evicted++;
+            close(open);
+          },
+        ),
+      );
 
       const expire = (watermark: number): void => {
         for (const [name, state] of states) {
@@ -169,10 +183,11 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           if (stats) stats.evicted++;
           close(oldest);
         }
+        options.budget?.reserve();
         state.open.set(keyString, open);
       };
 
-      return source.subscribe({
+      const subscription = source.subscribe({
         next(item) {
           if (item.kind === 'watermark') expire(item.time);
           else onOccurrence(item);
@@ -183,6 +198,10 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           subscriber.complete();
         },
       });
+      return () => {
+        subscription.unsubscribe();
+        unregister?.();
+      };
     });
 }
 

@@ -4,6 +4,7 @@ import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import type { CompiledRule } from '../rules/compile-rule-set.js';
 import type { Ordered, Watermark } from './event-time-order.js';
+import { mapsHolder, type KeyBudget } from './key-budget.js';
 import type { StreamStats } from './stream-stats.js';
 
 /** One firing of a rule for one key: a single match, or a threshold reached. */
@@ -33,6 +34,8 @@ export interface ThresholdOptions {
   maxKeys?: number;
   /** Events kept as a sample per alert. Default 10. */
   sampleSize?: number;
+  /** A total of keys shared with the other stateful stages (see `createKeyBudget`). */
+  budget?: KeyBudget;
   stats?: StreamStats;
 }
 
@@ -115,6 +118,14 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
   return (source) =>
     new Observable<Occurrence | Watermark>((subscriber) => {
       const states = new Map<string, RuleState>();
+      const unregister = options.budget?.register(
+        mapsHolder(
+          states,
+          (state) => state.groups,
+          latestOf,
+          () => stats && stats.evicted++,
+        ),
+      );
 
       const stateOf = (rule: CompiledRule): RuleState => {
         let state = states.get(rule.name);
@@ -172,6 +183,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
             state.groups.delete(oldest);
             if (stats) stats.evicted++;
           }
+          options.budget?.reserve();
           // One match that does not reach the threshold: the key holds its record or time alone.
           if (state.distinct === undefined && spec.count > 1) {
             state.groups.set(key, sampleSize > 0 ? summaryRecord(event, time) : time);
@@ -223,7 +235,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         });
       };
 
-      return source.subscribe({
+      const subscription = source.subscribe({
         next(item) {
           if (item.kind === 'watermark') {
             expire(item.time);
@@ -235,6 +247,10 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        subscription.unsubscribe();
+        unregister?.();
+      };
     });
 }
 
