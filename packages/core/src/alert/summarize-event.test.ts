@@ -61,6 +61,15 @@ const odd: AuditEvent[] = [
     user: { groups: Array.from({ length: 30 }, (_, i) => `g${i}`) },
   },
   { ...auditEvent({}), auditID: 7, stage: null, sourceIPs: [] } as unknown as AuditEvent,
+  // The record joins requestURI, name and auditID into one string: each long, empty or missing.
+  {
+    ...auditEvent({ objectRef: { resource: 'pods', name: 'n'.repeat(3000) } }),
+    requestURI: 'u'.repeat(3000),
+    auditID: 'a'.repeat(5000),
+  },
+  { ...auditEvent({ objectRef: { resource: 'pods', name: '' } }), requestURI: '', auditID: '' },
+  { ...auditEvent({ objectRef: { resource: 'pods', name: 'p\u00e9\ud800' } }), requestURI: undefined, auditID: 'é' },
+  { ...auditEvent({ objectRef: { resource: 'pods' } }), requestURI: '/api/v1/pods', auditID: undefined },
 ];
 
 describe('summarizeEvent', () => {
