@@ -204,6 +204,37 @@ describe('suppression and roll-up', () => {
     }
   });
 
+  it('sends the message rendered from the first event on every notice, whatever facts it reads', () => {
+    const messages = {
+      // Only facts a sample keeps: the open alert keeps no message and renders it from its sample.
+      kept: '{{user.username}} ran exec in {{objectRef.namespace}}/{{objectRef.name}} ({{count}})',
+      // A fact no sample keeps: the alert keeps the message it rendered from the event.
+      other: '{{objectRef.uid}} by {{user.username}}',
+      none: undefined,
+    };
+    for (const [name, message] of Object.entries(messages)) {
+      const rule = testRule(
+        { name, suppress: { for: 600_000, forText: '10m', key: ['user.username'] }, ...(message ? { message } : {}) },
+        (e) => e.objectRef?.subresource === 'exec',
+      );
+      const first = { ...execBy('eve', 0), objectRef: { ...execBy('eve', 0).objectRef, uid: 'u-1' } };
+      const later = { ...execBy('eve', 10), objectRef: { resource: 'pods', subresource: 'exec', name: 'other' } };
+      for (const sampleSize of [0, 1, 10]) {
+        const notices = run([first, later], [rule], { sampleSize });
+        const expected = {
+          kept: 'eve ran exec in default/web (1)',
+          other: 'u-1 by eve',
+          none: `${name}: create pods/exec default/web by eve`,
+        }[name];
+        expect(notices.map((n) => [n.type, n.alert.message])).toEqual([
+          ['alert', expected],
+          ['rollup', expected],
+          ['closed', expected],
+        ]);
+      }
+    }
+  });
+
   it('closes suppression keys once their window has passed, so they never count against the cap', () => {
     const close = createStreamStats();
     run([execBy('a', 0), execBy('b', 60)], [exec], { maxKeys: 1, lateness: 1000, stats: close });
@@ -276,7 +307,11 @@ describe('key budget across rules', () => {
     expect(stats.evicted).toBe(3);
     // With room for every key, the same events keep alice's five reads in one window.
     const roomy = run(events, [burst, exec], { lateness: 0 });
-    expect(roomy.filter((n) => n.type === 'alert').map((n) => n.alert.rule)).toEqual(['exec', 'exec', 'secret-read-burst']);
+    expect(roomy.filter((n) => n.type === 'alert').map((n) => n.alert.rule)).toEqual([
+      'exec',
+      'exec',
+      'secret-read-burst',
+    ]);
   });
 });
 

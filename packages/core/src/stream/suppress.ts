@@ -2,8 +2,14 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Alert, EventSummary, PipelineNotice } from '../alert/alert.js';
 import { alertId } from '../alert/alert-id.js';
 import { flatText } from '../alert/flat-text.js';
+import { recordEvent } from '../alert/record-event.js';
 import { summaryOf, type SummaryRecord } from '../alert/summarize-event.js';
-import { compileMessage, defaultMessage, type RenderMessage } from '../alert/message-template.js';
+import {
+  compileMessage,
+  defaultMessage,
+  type MessageContext,
+  type RenderMessage,
+} from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import { alertKeyFacts, type RuleSpec } from '../rules/rule-file.js';
@@ -32,7 +38,11 @@ export interface SuppressOptions {
  */
 interface Open {
   readonly spec: RuleSpec;
-  readonly message: string;
+  /**
+   * The message, `undefined` when rendering it from the first sample record (with a count of 1)
+   * gives the same text, as it does for most messages: checked when the alert opens.
+   */
+  readonly message: string | undefined;
   /** The key's values: the value itself for a one-fact key (most rules), else one per fact. */
   readonly key: unknown;
   count: number;
@@ -53,6 +63,8 @@ interface Rolled {
   first: number;
   /** Kept from the first roll-up on, as the alert is then sent again per roll-up. */
   readonly id: string;
+  /** Likewise. */
+  readonly message: string;
   /** The summaries of `events` already made (records are only ever appended). */
   readonly shown: EventSummary[];
 }
@@ -60,13 +72,42 @@ interface Rolled {
 interface RuleState {
   readonly spec: RuleSpec;
   readonly key: ReadonlyArray<(e: AuditEvent) => unknown>;
-  readonly render: RenderMessage;
   /** The message last rendered: a rule whose message names no per-key fact shares one string. */
   lastMessage: string | undefined;
   readonly open: Map<string, Open>;
 }
 
 const iso = (t: number): string => new Date(t).toISOString();
+
+/** A rule's compiled message, per spec: an open alert renders with the spec it opened under. */
+const renders = new WeakMap<RuleSpec, RenderMessage>();
+
+function renderOf(spec: RuleSpec): RenderMessage {
+  let render = renders.get(spec);
+  if (render === undefined) {
+    render = spec.message !== undefined ? compileMessage(spec.message) : defaultMessage(spec.title);
+    renders.set(spec, render);
+  }
+  return render;
+}
+
+/** What a message may read besides facts, for an occurrence of `count` events. */
+function messageContext(spec: RuleSpec, count: number, distinct: unknown[] | undefined): MessageContext {
+  return {
+    count,
+    ...(spec.threshold ? { within: spec.threshold.withinText } : {}),
+    ...(spec.sequence ? { within: spec.sequence.withinText } : {}),
+    ...(distinct ? { distinct } : {}),
+  };
+}
+
+/** The first sample record of an open alert, if it has one. */
+const firstRecord = (open: Open): SummaryRecord | undefined =>
+  Array.isArray(open.events) ? open.events[0] : open.events;
+
+/** The alert's message: held, or rendered again from its first record (see `Open.message`). */
+const messageOf = (open: Open): string =>
+  open.message ?? renderOf(open.spec)(recordEvent(firstRecord(open)!), messageContext(open.spec, 1, undefined));
 
 /** When an open alert stops taking roll-ups (event time). */
 const until = (open: Open): number => open.start + (open.spec.suppress?.for ?? 0);
@@ -94,7 +135,6 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           state = {
             spec,
             key: alertKeyFacts(spec).map(eventFactGetter),
-            render: spec.message !== undefined ? compileMessage(spec.message) : defaultMessage(spec.title),
             lastMessage: undefined,
             open: state?.open ?? new Map(),
           };
@@ -137,7 +177,13 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         const existing = state.open.get(keyString);
         if (existing !== undefined && occ.firstSeen < until(existing)) {
           existing.count += occ.count;
-          const rolled = (existing.rolled ??= { suppressed: 0, first: existing.start, id: idOf(existing), shown: [] });
+          const rolled = (existing.rolled ??= {
+            suppressed: 0,
+            first: existing.start,
+            id: idOf(existing),
+            message: messageOf(existing),
+            shown: [],
+          });
           rolled.suppressed += 1;
           // Late occurrences may extend the alert backwards as well as forwards.
           if (occ.lastSeen > (existing.last ?? existing.start)) existing.last = occ.lastSeen;
@@ -153,14 +199,21 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           close(existing);
         }
         const values = state.key.map((get) => get(occ.event) ?? null);
-        const rendered = state.render(occ.event, {
-          count: occ.count,
-          ...(spec.threshold ? { within: spec.threshold.withinText } : {}),
-          ...(spec.sequence ? { within: spec.sequence.withinText } : {}),
-          ...(occ.distinct ? { distinct: occ.distinct } : {}),
-        });
-        const message =
-          rendered === state.lastMessage ? state.lastMessage : (state.lastMessage = flatText(rendered));
+        const render = renderOf(spec);
+        const context = messageContext(spec, occ.count, occ.distinct);
+        const rendered = render(occ.event, context);
+        // An occurrence of one event whose record renders the same message needs none of its own.
+        const sample = occ.samples.length === 1 && sampleSize >= 1 ? occ.samples[0]! : undefined;
+        const derived =
+          sample !== undefined &&
+          occ.count === 1 &&
+          occ.distinct === undefined &&
+          render(recordEvent(sample), context) === rendered;
+        const message = derived
+          ? undefined
+          : rendered === state.lastMessage
+            ? state.lastMessage
+            : (state.lastMessage = flatText(rendered));
         const open: Open = {
           spec,
           message,
@@ -215,7 +268,7 @@ function snapshot(open: Open): Alert {
     title: spec.title,
     severity: spec.severity,
     tags: [...spec.tags],
-    message: open.message,
+    message: rolled?.message ?? messageOf(open),
     key: keyObject(open),
     count: open.count,
     firstSeen: iso(rolled?.first ?? open.start),
