@@ -46,8 +46,11 @@ interface Open {
   /** The key's values: the value itself for a one-fact key (most rules), else one per fact. */
   readonly key: unknown;
   count: number;
-  /** The first occurrence's time: the alert id's window start; suppression lasts `for` from it. */
-  readonly start: number;
+  /**
+   * The first occurrence's time (the alert id's window start; suppression lasts `for` from it),
+   * `undefined` when it is the time of the first sample (see startOf).
+   */
+  readonly start: number | undefined;
   /** lastSeen, `undefined` while it is `start` (one event): a time held is a 16-byte number box. */
   last: number | undefined;
   /** Summary records, made into EventSummary objects for each notice (see snapshot). */
@@ -110,7 +113,10 @@ const messageOf = (open: Open): string =>
   open.message ?? renderOf(open.spec)(recordEvent(firstRecord(open)!), messageContext(open.spec, 1, undefined));
 
 /** When an open alert stops taking roll-ups (event time). */
-const until = (open: Open): number => open.start + (open.spec.suppress?.for ?? 0);
+const until = (open: Open): number => startOf(open) + (open.spec.suppress?.for ?? 0);
+
+/** The first occurrence's time: held, or that of the first sample when it is the same (a boxed number less). */
+const startOf = (open: Open): number => open.start ?? firstRecord(open)!.time;
 
 /**
  * Turns occurrences into alerts. For a rule with `suppress`, later occurrences with the same key
@@ -150,7 +156,7 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
         mapsHolder(
           states,
           (state) => state.open,
-          (open) => open.start,
+          startOf,
           (_state, _key, open) => {
             if (stats) stats.evicted++;
             close(open);
@@ -179,14 +185,14 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           existing.count += occ.count;
           const rolled = (existing.rolled ??= {
             suppressed: 0,
-            first: existing.start,
+            first: startOf(existing),
             id: idOf(existing),
             message: messageOf(existing),
             shown: [],
           });
           rolled.suppressed += 1;
           // Late occurrences may extend the alert backwards as well as forwards.
-          if (occ.lastSeen > (existing.last ?? existing.start)) existing.last = occ.lastSeen;
+          if (occ.lastSeen > (existing.last ?? startOf(existing))) existing.last = occ.lastSeen;
           if (occ.firstSeen < rolled.first) rolled.first = occ.firstSeen;
           for (const s of occ.samples) addEvent(existing, s, sampleSize);
           // The message keeps describing the first occurrence, which stays true; `count` carries the total.
@@ -219,9 +225,10 @@ export function suppress(options: SuppressOptions = {}): OperatorFunction<Occurr
           message,
           key: values.length === 1 ? values[0] : values,
           count: occ.count,
-          start: occ.firstSeen,
+          // Samples are only ever appended: a first sample of this time stays first.
+          start: sample !== undefined && sample.time === occ.firstSeen ? undefined : occ.firstSeen,
           last: occ.lastSeen === occ.firstSeen ? undefined : occ.lastSeen,
-          events: occ.samples.length === 1 && sampleSize >= 1 ? occ.samples[0]! : occ.samples.slice(0, sampleSize),
+          events: sample ?? occ.samples.slice(0, sampleSize),
           rolled: undefined,
         };
         if (stats) stats.alerts++;
@@ -271,8 +278,8 @@ function snapshot(open: Open): Alert {
     message: rolled?.message ?? messageOf(open),
     key: keyObject(open),
     count: open.count,
-    firstSeen: iso(rolled?.first ?? open.start),
-    lastSeen: iso(open.last ?? open.start),
+    firstSeen: iso(rolled?.first ?? startOf(open)),
+    lastSeen: iso(open.last ?? startOf(open)),
     events: eventsOf(open),
     suppressed: rolled?.suppressed ?? 0,
   };
@@ -294,7 +301,7 @@ function eventsOf(open: Open): EventSummary[] {
  */
 function idOf(open: Open): string {
   const values = alertKeyFacts(open.spec).length === 1 ? [open.key] : (open.key as unknown[]);
-  return alertId(open.spec.name, JSON.stringify(values), open.start);
+  return alertId(open.spec.name, JSON.stringify(values), startOf(open));
 }
 
 /** The alert's key by fact name, from the values an open alert holds. */
