@@ -16,8 +16,19 @@ function stage(rules: Record<string, Array<[string, number]>>) {
 
 describe('key budget', () => {
   it('makes room by dropping the oldest keys by event time, whichever stage and rule hold them', () => {
-    const a = stage({ r1: [['a1', 10], ['a2', 40]], r2: [['b1', 5]] });
-    const b = stage({ r3: [['c1', 20], ['c2', 30]] });
+    const a = stage({
+      r1: [
+        ['a1', 10],
+        ['a2', 40],
+      ],
+      r2: [['b1', 5]],
+    });
+    const b = stage({
+      r3: [
+        ['c1', 20],
+        ['c2', 30],
+      ],
+    });
     const budget = createKeyBudget(4);
     budget.register(a.holder);
     budget.register(b.holder);

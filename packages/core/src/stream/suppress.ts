@@ -4,12 +4,7 @@ import { alertId } from '../alert/alert-id.js';
 import { flatText } from '../alert/flat-text.js';
 import { recordEvent } from '../alert/record-event.js';
 import { summaryOf, type SummaryRecord } from '../alert/summarize-event.js';
-import {
-  compileMessage,
-  defaultMessage,
-  type MessageContext,
-  type RenderMessage,
-} from '../alert/message-template.js';
+import { compileMessage, defaultMessage, type MessageContext, type RenderMessage } from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import { alertKeyFacts, type RuleSpec } from '../rules/rule-file.js';
