@@ -61,6 +61,27 @@ describe('key budget', () => {
     expect([...a.states.get('r1')!.keys()]).toEqual(['k3', 'k4', 'k5']);
   });
 
+  it('makes room for 1 % of the limit at once, the oldest keys first across rules', () => {
+    // Two rules' keys interleaved in time: 200 keys, a budget of 200.
+    const a = stage({
+      even: Array.from({ length: 100 }, (_, i) => [`e${i}`, 2 * i] as [string, number]),
+      odd: Array.from({ length: 100 }, (_, i) => [`o${i}`, 2 * i + 1] as [string, number]),
+    });
+    const budget = createKeyBudget(200);
+    budget.register(a.holder);
+    budget.reserve();
+    // Room for the new key and 2 more (1 % of 200): the three oldest went.
+    expect(a.evicted).toEqual(['e0', 'o0', 'e1']);
+    a.states.get('even')!.set('new1', 300);
+    budget.reserve();
+    a.states.get('even')!.set('new2', 301);
+    budget.reserve();
+    a.states.get('even')!.set('new3', 302);
+    expect(a.evicted).toHaveLength(3);
+    budget.reserve();
+    expect(a.evicted).toEqual(['e0', 'o0', 'e1', 'o1', 'e2', 'o2']);
+  });
+
   it('drops a key without a time first, stops when nothing is left, and stops counting an unregistered holder', () => {
     const a = stage({ r1: [['t', 1]], r2: [['nan', NaN]] });
     const budget = createKeyBudget(1);

@@ -7,24 +7,29 @@ export interface KeyHolder {
   size(): number;
   /** Event time of the oldest key held (`-Infinity` for a key without a time), `Infinity` when none. */
   oldest(): number;
-  /** Drops the key {@link oldest} named, counting it as evicted (and closing it, for an open alert). */
-  evictOldest(): void;
+  /**
+   * Drops the key {@link oldest} last named, counting it as evicted (and closing it, for an open
+   * alert); returns what `oldest()` would now. Called only right after `oldest()` or itself, with
+   * nothing else changing the holder in between, so it may keep what it found.
+   */
+  evictOldest(): number;
 }
 
 /**
  * A total of keys shared by every stateful stage of a pipeline, whatever the rule: per-rule caps
  * (`maxKeys`) bound each rule, but a library of 25 per-user rules times 100,000 keys is bounded only
- * at hundreds of MB. Past the total, the oldest key by event time goes, whichever stage and rule hold
- * it. Stages call {@link reserve} before they add a key and never report removals: the budget counts
- * up from the last exact count and counts exactly (a sum of map sizes) only once that passes the
- * limit, so the count cannot drift.
+ * at hundreds of MB. Past the total, the oldest keys by event time go, whichever stage and rule hold
+ * them: down to 99 % of the limit at once, so that the look for the oldest (across every rule's
+ * state) is paid once per 1 % of new keys, not per key. Stages call {@link reserve} before they add a
+ * key and never report removals: the budget counts up from the last exact count and counts exactly
+ * (a sum of map sizes) only once that passes the limit, so the count cannot drift.
  */
 export interface KeyBudget {
   /** Keys held at most across all holders. */
   readonly limit: number;
   /** Adds a holder; the function returned removes it (when its stage is unsubscribed). */
   register(holder: KeyHolder): () => void;
-  /** Makes room for one more key: drops the oldest keys of all holders while the total would pass the limit. */
+  /** Makes room for one more key: drops the oldest keys of all holders when the total would pass the limit. */
   reserve(): void;
 }
 
@@ -32,6 +37,7 @@ export interface KeyBudget {
 export function createKeyBudget(limit: number): KeyBudget {
   if (!(limit >= 1)) throw new RangeError(`key budget must be at least 1, got ${limit}`);
   const holders: KeyHolder[] = [];
+  const slack = Math.floor(limit / 100);
   /** An upper bound of the keys held: exact after a recount, plus the keys reserved since. */
   let count = 0;
   return {
@@ -49,19 +55,17 @@ export function createKeyBudget(limit: number): KeyBudget {
       if (++count <= limit) return;
       let total = 0;
       for (const h of holders) total += h.size();
-      while (total + 1 > limit) {
-        let from: KeyHolder | undefined;
-        let oldest = Infinity;
-        for (const h of holders) {
-          const t = h.oldest();
-          if (t < oldest) {
-            from = h;
-            oldest = t;
-          }
+      if (total + 1 > limit) {
+        // A merge over the holders: only the one evicted from is asked again.
+        const times = holders.map((h) => h.oldest());
+        const target = Math.max(0, limit - 1 - slack);
+        while (total > target) {
+          let from = -1;
+          for (let i = 0; i < times.length; i++) if (times[i]! < (from < 0 ? Infinity : times[from]!)) from = i;
+          if (from < 0) break;
+          times[from] = holders[from]!.evictOldest();
+          total--;
         }
-        if (from === undefined) break;
-        from.evictOldest();
-        total--;
       }
       count = total + 1;
     },
@@ -79,23 +83,31 @@ export function mapsHolder<S, V>(
   timeOf: (value: V) => number,
   evicted: (state: S, key: string, value: V) => void,
 ): KeyHolder {
-  /** The state whose first entry is the oldest of all, with that entry's time. */
-  const oldestState = (): [S | undefined, number] => {
-    let best: S | undefined;
+  // A key without a time (NaN) cannot be ordered: it goes first.
+  const timeOfEntry = (value: V): number => {
+    const t = timeOf(value);
+    return t === t ? t : -Infinity;
+  };
+  /** From the last scan: the state whose first entry is the oldest, and the next oldest first entry's time. */
+  let best: S | undefined;
+  let second = Infinity;
+  const scan = (): number => {
+    best = undefined;
     let bestTime = Infinity;
+    second = Infinity;
     for (const state of states.values()) {
-      for (const value of mapOf(state).values()) {
-        const t = timeOf(value);
-        // A key without a time (NaN) cannot be ordered: it goes first.
-        const time = t === t ? t : -Infinity;
-        if (best === undefined || time < bestTime) {
-          best = state;
-          bestTime = time;
-        }
-        break;
+      const head = mapOf(state).values().next();
+      if (head.done === true) continue;
+      const time = timeOfEntry(head.value);
+      if (best === undefined || time < bestTime) {
+        second = bestTime;
+        best = state;
+        bestTime = time;
+      } else if (time < second) {
+        second = time;
       }
     }
-    return [best, bestTime];
+    return bestTime;
   };
   return {
     size() {
@@ -103,16 +115,24 @@ export function mapsHolder<S, V>(
       for (const state of states.values()) n += mapOf(state).size;
       return n;
     },
-    oldest: () => oldestState()[1],
+    oldest: scan,
     evictOldest() {
-      const [state] = oldestState();
-      if (state === undefined) return;
+      if (best === undefined && scan() === Infinity) return Infinity;
+      const state = best!;
       const map = mapOf(state);
-      for (const [key, value] of map) {
+      const head = map.entries().next();
+      if (head.done !== true) {
+        const [key, value] = head.value;
         map.delete(key);
         evicted(state, key, value);
-        break;
       }
+      // The same state's next entry is still the oldest unless another state's first is older.
+      const next = map.values().next();
+      if (next.done !== true) {
+        const time = timeOfEntry(next.value);
+        if (time <= second) return time;
+      }
+      return scan();
     },
   };
 }
