@@ -39,8 +39,8 @@ function groupList(groups: readonly unknown[]): readonly string[] {
 
 /**
  * The fields of a summary with few distinct values, one shared object per combination: on a busy
- * cluster thousands of samples share a handful of (stage, verb, groups, resource, namespace, address,
- * user agent, code, decision) combinations.
+ * cluster thousands of samples share a handful of (stage, verb, groups, impersonated user, resource, namespace,
+ * address, user agent, code, decision) combinations.
  */
 export class SummaryContext {
   constructor(
@@ -48,6 +48,8 @@ export class SummaryContext {
     readonly verb: string | undefined,
     /** Shared between records: copied when a summary is made. */
     readonly groups: readonly string[] | undefined,
+    /** Impersonation is rare, and by few identities: shared rather than a field of every record. */
+    readonly impersonatedUser: string | undefined,
     readonly hasObjectRef: boolean,
     readonly resource: string | undefined,
     readonly subresource: string | undefined,
@@ -73,6 +75,7 @@ const sameContext = (a: SummaryContext, b: SummaryContext): boolean =>
   a.stage === b.stage &&
   a.verb === b.verb &&
   a.groups === b.groups &&
+  a.impersonatedUser === b.impersonatedUser &&
   a.hasObjectRef === b.hasObjectRef &&
   a.resource === b.resource &&
   a.subresource === b.subresource &&
@@ -106,6 +109,7 @@ function contextOf(c: SummaryContext): SummaryContext {
     part(c.sourceIP) +
     part(c.userAgent) +
     part(c.decision) +
+    part(c.impersonatedUser) +
     `${groups}|${c.hasObjectRef ? 1 : 0}|${c.responseCode ?? '-'}`;
   // A context of long texts is rare and not worth a table slot that would keep them alive.
   if (key.length > MAX_CONTEXT_KEY) return (lastContext = c);
@@ -144,7 +148,6 @@ export class SummaryRecord {
     /** Which of them are present, and the lengths of the first two (HAS_* bits, *_SHIFT fields). */
     private readonly lengths: number,
     readonly user: string | undefined,
-    readonly impersonatedUser: string | undefined,
     readonly context: SummaryContext,
   ) {}
 
@@ -176,7 +179,6 @@ function record(
   name: string | undefined,
   auditID: string | undefined,
   user: string | undefined,
-  impersonatedUser: string | undefined,
   context: SummaryContext,
 ): SummaryRecord {
   let lengths = 0;
@@ -185,7 +187,7 @@ function record(
   if (auditID !== undefined) lengths |= HAS_AUDIT_ID;
   // join makes one flat string; `+` would make a rope holding the three pieces.
   const joined = [requestURI ?? '', name ?? '', auditID ?? ''].join('');
-  return new SummaryRecord(time, joined, lengths, user, impersonatedUser, context);
+  return new SummaryRecord(time, joined, lengths, user, context);
 }
 
 /**
@@ -202,6 +204,7 @@ export function summaryRecord(event: AuditEvent, time: number): SummaryRecord {
       typeof event.stage === 'string' ? internSummaryText(event.stage) : undefined,
       typeof event.verb === 'string' ? internSummaryText(event.verb) : undefined,
       Array.isArray(event.user?.groups) ? groupList(event.user.groups) : undefined,
+      common(event.impersonatedUser?.username),
       hasRef,
       hasRef ? common(ref.resource) : undefined,
       hasRef ? common(ref.subresource) : undefined,
@@ -219,7 +222,6 @@ export function summaryRecord(event: AuditEvent, time: number): SummaryRecord {
     hasRef ? text(ref.name) : undefined,
     typeof event.auditID === 'string' ? event.auditID : undefined,
     text(event.user?.username),
-    text(event.impersonatedUser?.username),
     context,
   );
 }
@@ -236,7 +238,7 @@ export function summaryOf(r: SummaryRecord): EventSummary {
   if (c.verb !== undefined) summary.verb = c.verb;
   if (r.user !== undefined) summary.user = r.user;
   if (c.groups !== undefined) summary.groups = [...c.groups];
-  if (r.impersonatedUser !== undefined) summary.impersonatedUser = r.impersonatedUser;
+  if (c.impersonatedUser !== undefined) summary.impersonatedUser = c.impersonatedUser;
   if (c.hasObjectRef) {
     const o: NonNullable<EventSummary['objectRef']> = {};
     if (c.resource !== undefined) o.resource = c.resource;
