@@ -39,8 +39,8 @@ function groupList(groups: readonly unknown[]): readonly string[] {
 
 /**
  * The fields of a summary with few distinct values, one shared object per combination: on a busy
- * cluster thousands of samples share a handful of (stage, verb, groups, impersonated user, resource, namespace,
- * address, user agent, code, decision) combinations.
+ * cluster thousands of samples share a handful of (stage, verb, groups, impersonated user,
+ * resource, namespace, address, user agent, code, decision) combinations.
  */
 export class SummaryContext {
   constructor(
@@ -124,6 +124,8 @@ function contextOf(c: SummaryContext): SummaryContext {
 const HAS_AUDIT_ID = 1;
 const HAS_URI = 2;
 const HAS_NAME = 4;
+/** The auditID is a lowercase UUID, held as its 16 bytes (one character each). */
+const PACKED_UUID = 1 << 27;
 const LENGTH_BITS = 12;
 const LENGTH_MASK = (1 << LENGTH_BITS) - 1;
 // requestURI and name are capped at MAX_TEXT + 1 characters (the ellipsis): their lengths fit in
@@ -143,10 +145,10 @@ export class SummaryRecord {
   constructor(
     /** Event time (ms), `NaN` when it has none. */
     readonly time: number,
-    /** requestURI, object name and auditID, those present, joined in that order. */
-    private readonly joined: string,
-    /** Which of them are present, and the lengths of the first two (HAS_* bits, *_SHIFT fields). */
-    private readonly lengths: number,
+    /** requestURI, object name and auditID, those present, joined in that order (internal). */
+    readonly joined: string,
+    /** Which of them are present, and the lengths of the first two (internal: HAS_* bits, *_SHIFT fields). */
+    readonly lengths: number,
     readonly user: string | undefined,
     readonly context: SummaryContext,
   ) {}
@@ -162,14 +164,54 @@ export class SummaryRecord {
   }
 
   get auditID(): string | undefined {
-    return this.lengths & HAS_AUDIT_ID
-      ? this.joined.slice(this.nameStart() + ((this.lengths >>> NAME_SHIFT) & LENGTH_MASK))
-      : undefined;
+    if (!(this.lengths & HAS_AUDIT_ID)) return undefined;
+    const id = this.joined.slice(this.nameStart() + ((this.lengths >>> NAME_SHIFT) & LENGTH_MASK));
+    return this.lengths & PACKED_UUID ? unpackUuid(id) : id;
   }
 
   private nameStart(): number {
     return (this.lengths >>> URI_SHIFT) & LENGTH_MASK;
   }
+}
+
+const HEX = '0123456789abcdef';
+/** Where a UUID's dashes are. */
+const isDash = (i: number): boolean => i === 8 || i === 13 || i === 18 || i === 23;
+
+/**
+ * A lowercase UUID (what API servers write as auditID) as 16 characters of one byte each, 36 → 16
+ * characters; `undefined` for anything else, which is then held as it is.
+ */
+export function packUuid(text: string): string | undefined {
+  if (text.length !== 36) return undefined;
+  const bytes: number[] = [];
+  let byte = -1;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    if (isDash(i)) {
+      if (c !== 45) return undefined;
+      continue;
+    }
+    const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (v < 0) return undefined;
+    if (byte < 0) byte = v << 4;
+    else {
+      bytes.push(byte | v);
+      byte = -1;
+    }
+  }
+  return String.fromCharCode(...bytes);
+}
+
+/** The UUID text of {@link packUuid}'s 16 characters. */
+export function unpackUuid(packed: string): string {
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
+    const b = packed.charCodeAt(i);
+    out += HEX[b >> 4]! + HEX[b & 15]!;
+  }
+  return out;
 }
 
 /** The record of these fields, the three unique texts joined into one flat string. */
@@ -184,9 +226,17 @@ function record(
   let lengths = 0;
   if (requestURI !== undefined) lengths |= HAS_URI | (requestURI.length << URI_SHIFT);
   if (name !== undefined) lengths |= HAS_NAME | (name.length << NAME_SHIFT);
-  if (auditID !== undefined) lengths |= HAS_AUDIT_ID;
+  let id = auditID;
+  if (auditID !== undefined) {
+    lengths |= HAS_AUDIT_ID;
+    const packed = packUuid(auditID);
+    if (packed !== undefined) {
+      lengths |= PACKED_UUID;
+      id = packed;
+    }
+  }
   // join makes one flat string; `+` would make a rope holding the three pieces.
-  const joined = [requestURI ?? '', name ?? '', auditID ?? ''].join('');
+  const joined = [requestURI ?? '', name ?? '', id ?? ''].join('');
   return new SummaryRecord(time, joined, lengths, user, context);
 }
 

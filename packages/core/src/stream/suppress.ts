@@ -3,7 +3,7 @@ import type { Alert, EventSummary, PipelineNotice } from '../alert/alert.js';
 import { alertId } from '../alert/alert-id.js';
 import { flatText } from '../alert/flat-text.js';
 import { recordEvent } from '../alert/record-event.js';
-import { summaryOf, type SummaryRecord } from '../alert/summarize-event.js';
+import { summaryOf, SummaryRecord } from '../alert/summarize-event.js';
 import { compileMessage, defaultMessage, type MessageContext, type RenderMessage } from '../alert/message-template.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
@@ -69,15 +69,23 @@ interface Rolled {
 
 /**
  * The most common open alert, held as little as it can be: one event, whose sample gives its time
- * and message. A roll-up makes it an {@link Open}. 48 bytes instead of 88.
+ * and message; the alert is that sample record with its rule and key (one object of 80 bytes
+ * instead of an Open and a record, 152). A roll-up makes it an {@link Open}.
  */
-class LoneOpen {
+class LoneOpen extends SummaryRecord {
   constructor(
     readonly spec: RuleSpec,
     /** As `Open.key`. */
     readonly key: unknown,
-    readonly record: SummaryRecord,
-  ) {}
+    record: SummaryRecord,
+  ) {
+    super(record.time, record.joined, record.lengths, record.user, record.context);
+  }
+
+  /** The sample. */
+  get record(): SummaryRecord {
+    return this;
+  }
 }
 
 /** What a suppression key holds. */
