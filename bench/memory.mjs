@@ -10,7 +10,9 @@
  *   so that 1,000,000 events span 17 minutes: longer than the short windows and the 5-minute
  *   lateness. The library's 1-hour and 6-hour suppressions and its new-term histories (7 to 30 days)
  *   outlast the whole run: their state (open alerts collecting up to `sampleSize` samples, learned
- *   terms) still fills during the second million, bounded by `maxKeys` and `sampleSize`.
+ *   terms) still fills during the second million, bounded by `maxKeys` per rule, `sampleSize`, and
+ *   the pipeline-wide `maxStateKeys` (200,000 keys by default across all rules and stages): `evicted`
+ *   counts what either cap dropped.
  */
 import { performance } from 'node:perf_hooks';
 import { compileRuleSet, createPipeline, loadRuleFiles, parseRuleSet } from '../packages/core/dist/index.js';

@@ -131,7 +131,8 @@ export { threshold, type Occurrence, type ThresholdOptions } from './stream/thre
 export { suppress, type SuppressOptions } from './stream/suppress.js';
 export { sequence, type SequenceOptions } from './stream/sequence.js';
 export { newTerm, type NewTermOptions } from './stream/new-term.js';
-export { detect, type DetectOptions } from './stream/detect.js';
+export { detect, DEFAULT_MAX_STATE_KEYS, type DetectOptions } from './stream/detect.js';
+export { createKeyBudget, mapsHolder, type KeyBudget, type KeyHolder } from './stream/key-budget.js';
 export { createStreamStats, type StreamStats } from './stream/stream-stats.js';
 
 export {

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../event/audit-event.js';
 import { auditEvent } from '../testing/audit-event-builder.js';
 import { auditFixtureFiles, fixtureEvents, skipWithoutFixtures } from '../testing/fixtures.js';
 import type { EventSummary } from './alert.js';
-import { summarizeEvent, summaryOf, summaryRecord } from './summarize-event.js';
+import { packUuid, summarizeEvent, summaryOf, summaryRecord, unpackUuid } from './summarize-event.js';
 
 /** The summary as it was made straight from the event before records: the reference. */
 function reference(event: AuditEvent, time: number): EventSummary {
@@ -61,6 +61,20 @@ const odd: AuditEvent[] = [
     user: { groups: Array.from({ length: 30 }, (_, i) => `g${i}`) },
   },
   { ...auditEvent({}), auditID: 7, stage: null, sourceIPs: [] } as unknown as AuditEvent,
+  // The record joins requestURI, name and auditID into one string: each long, empty or missing.
+  {
+    ...auditEvent({ objectRef: { resource: 'pods', name: 'n'.repeat(3000) } }),
+    requestURI: 'u'.repeat(3000),
+    auditID: 'a'.repeat(5000),
+  },
+  { ...auditEvent({ objectRef: { resource: 'pods', name: '' } }), requestURI: '', auditID: '' },
+  { ...auditEvent({ objectRef: { resource: 'pods', name: 'p\u00e9\ud800' } }), requestURI: undefined, auditID: 'é' },
+  { ...auditEvent({ objectRef: { resource: 'pods' } }), requestURI: '/api/v1/pods', auditID: undefined },
+  // A lowercase UUID is held packed; anything else as it is.
+  { ...auditEvent({}), auditID: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0' },
+  { ...auditEvent({}), auditID: '0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0' },
+  { ...auditEvent({}), auditID: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1fg' },
+  { ...auditEvent({}), auditID: '0f1e2d3c-4b5a-6978-8796a-5b4c3d2e1f0' },
 ];
 
 describe('summarizeEvent', () => {
@@ -74,6 +88,25 @@ describe('summarizeEvent', () => {
         expect(summarizeEvent(event, time)).toStrictEqual(reference(event, time));
       }
     }
+  });
+
+  it('packs exactly the lowercase UUIDs, and unpacks them to the same text', () => {
+    for (const id of [
+      '00000000-0000-0000-0000-000000000000',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      crypto.randomUUID(),
+    ]) {
+      const packed = packUuid(id);
+      expect(packed).toHaveLength(16);
+      expect(unpackUuid(packed!)).toBe(id);
+    }
+    for (const id of [
+      'A0000000-0000-0000-0000-000000000000',
+      '00000000-0000-0000-0000-00000000000',
+      '00000000_0000-0000-0000-000000000000',
+      '',
+    ])
+      expect(packUuid(id)).toBeUndefined();
   });
 
   it('gives each summary its own group list, though records share one', () => {

@@ -39,8 +39,8 @@ function groupList(groups: readonly unknown[]): readonly string[] {
 
 /**
  * The fields of a summary with few distinct values, one shared object per combination: on a busy
- * cluster thousands of samples share a handful of (stage, verb, groups, resource, namespace, address,
- * user agent, code, decision) combinations.
+ * cluster thousands of samples share a handful of (stage, verb, groups, impersonated user,
+ * resource, namespace, address, user agent, code, decision) combinations.
  */
 export class SummaryContext {
   constructor(
@@ -48,6 +48,8 @@ export class SummaryContext {
     readonly verb: string | undefined,
     /** Shared between records: copied when a summary is made. */
     readonly groups: readonly string[] | undefined,
+    /** Impersonation is rare, and by few identities: shared rather than a field of every record. */
+    readonly impersonatedUser: string | undefined,
     readonly hasObjectRef: boolean,
     readonly resource: string | undefined,
     readonly subresource: string | undefined,
@@ -73,6 +75,7 @@ const sameContext = (a: SummaryContext, b: SummaryContext): boolean =>
   a.stage === b.stage &&
   a.verb === b.verb &&
   a.groups === b.groups &&
+  a.impersonatedUser === b.impersonatedUser &&
   a.hasObjectRef === b.hasObjectRef &&
   a.resource === b.resource &&
   a.subresource === b.subresource &&
@@ -106,6 +109,7 @@ function contextOf(c: SummaryContext): SummaryContext {
     part(c.sourceIP) +
     part(c.userAgent) +
     part(c.decision) +
+    part(c.impersonatedUser) +
     `${groups}|${c.hasObjectRef ? 1 : 0}|${c.responseCode ?? '-'}`;
   // A context of long texts is rare and not worth a table slot that would keep them alive.
   if (key.length > MAX_CONTEXT_KEY) return (lastContext = c);
@@ -116,23 +120,124 @@ function contextOf(c: SummaryContext): SummaryContext {
   return (lastContext = c);
 }
 
+/** Bits of {@link SummaryRecord.lengths}: which of the joined fields are present, and two lengths. */
+const HAS_AUDIT_ID = 1;
+const HAS_URI = 2;
+const HAS_NAME = 4;
+/** The auditID is a lowercase UUID, held as its 16 bytes (one character each). */
+const PACKED_UUID = 1 << 27;
+const LENGTH_BITS = 12;
+const LENGTH_MASK = (1 << LENGTH_BITS) - 1;
+// requestURI and name are capped at MAX_TEXT + 1 characters (the ellipsis): their lengths fit in
+// LENGTH_BITS each. auditID, never capped, comes last: its length is what is left.
+const URI_SHIFT = 3;
+const NAME_SHIFT = URI_SHIFT + LENGTH_BITS;
+
 /**
  * What a summary is made of, in flat objects of fixed shape: windows and open alerts hold one per
  * sampled match (up to `sampleSize` per key, for minutes) and make it an {@link EventSummary} only
  * for a notice. The fields proper to the event are the record's own; the rest is a shared
- * {@link SummaryContext}. That, and the time as a number, costs about a third of the summary object.
+ * {@link SummaryContext}. The three texts no two events share (requestURI, object name, auditID)
+ * are held as one flat string and cut when read: a string costs 16 bytes of header and up to 7 of
+ * padding, so three cost about 40 bytes more than one (a tenth of a tracked key).
  */
 export class SummaryRecord {
   constructor(
     /** Event time (ms), `NaN` when it has none. */
     readonly time: number,
-    readonly auditID: string | undefined,
+    /** requestURI, object name and auditID, those present, joined in that order (internal). */
+    readonly joined: string,
+    /** Which of them are present, and the lengths of the first two (internal: HAS_* bits, *_SHIFT fields). */
+    readonly lengths: number,
     readonly user: string | undefined,
-    readonly impersonatedUser: string | undefined,
-    readonly name: string | undefined,
-    readonly requestURI: string | undefined,
     readonly context: SummaryContext,
   ) {}
+
+  get requestURI(): string | undefined {
+    return this.lengths & HAS_URI ? this.joined.slice(0, this.nameStart()) : undefined;
+  }
+
+  get name(): string | undefined {
+    if (!(this.lengths & HAS_NAME)) return undefined;
+    const start = this.nameStart();
+    return this.joined.slice(start, start + ((this.lengths >>> NAME_SHIFT) & LENGTH_MASK));
+  }
+
+  get auditID(): string | undefined {
+    if (!(this.lengths & HAS_AUDIT_ID)) return undefined;
+    const id = this.joined.slice(this.nameStart() + ((this.lengths >>> NAME_SHIFT) & LENGTH_MASK));
+    return this.lengths & PACKED_UUID ? unpackUuid(id) : id;
+  }
+
+  private nameStart(): number {
+    return (this.lengths >>> URI_SHIFT) & LENGTH_MASK;
+  }
+}
+
+const HEX = '0123456789abcdef';
+/** Where a UUID's dashes are. */
+const isDash = (i: number): boolean => i === 8 || i === 13 || i === 18 || i === 23;
+
+/**
+ * A lowercase UUID (what API servers write as auditID) as 16 characters of one byte each, 36 → 16
+ * characters; `undefined` for anything else, which is then held as it is.
+ */
+export function packUuid(text: string): string | undefined {
+  if (text.length !== 36) return undefined;
+  const bytes: number[] = [];
+  let byte = -1;
+  for (let i = 0; i < 36; i++) {
+    const c = text.charCodeAt(i);
+    if (isDash(i)) {
+      if (c !== 45) return undefined;
+      continue;
+    }
+    const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (v < 0) return undefined;
+    if (byte < 0) byte = v << 4;
+    else {
+      bytes.push(byte | v);
+      byte = -1;
+    }
+  }
+  return String.fromCharCode(...bytes);
+}
+
+/** The UUID text of {@link packUuid}'s 16 characters. */
+export function unpackUuid(packed: string): string {
+  let out = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
+    const b = packed.charCodeAt(i);
+    out += HEX[b >> 4]! + HEX[b & 15]!;
+  }
+  return out;
+}
+
+/** The record of these fields, the three unique texts joined into one flat string. */
+function record(
+  time: number,
+  requestURI: string | undefined,
+  name: string | undefined,
+  auditID: string | undefined,
+  user: string | undefined,
+  context: SummaryContext,
+): SummaryRecord {
+  let lengths = 0;
+  if (requestURI !== undefined) lengths |= HAS_URI | (requestURI.length << URI_SHIFT);
+  if (name !== undefined) lengths |= HAS_NAME | (name.length << NAME_SHIFT);
+  let id = auditID;
+  if (auditID !== undefined) {
+    lengths |= HAS_AUDIT_ID;
+    const packed = packUuid(auditID);
+    if (packed !== undefined) {
+      lengths |= PACKED_UUID;
+      id = packed;
+    }
+  }
+  // join makes one flat string; `+` would make a rope holding the three pieces.
+  const joined = [requestURI ?? '', name ?? '', id ?? ''].join('');
+  return new SummaryRecord(time, joined, lengths, user, context);
 }
 
 /**
@@ -149,6 +254,7 @@ export function summaryRecord(event: AuditEvent, time: number): SummaryRecord {
       typeof event.stage === 'string' ? internSummaryText(event.stage) : undefined,
       typeof event.verb === 'string' ? internSummaryText(event.verb) : undefined,
       Array.isArray(event.user?.groups) ? groupList(event.user.groups) : undefined,
+      common(event.impersonatedUser?.username),
       hasRef,
       hasRef ? common(ref.resource) : undefined,
       hasRef ? common(ref.subresource) : undefined,
@@ -160,13 +266,12 @@ export function summaryRecord(event: AuditEvent, time: number): SummaryRecord {
       common(event.annotations?.['authorization.k8s.io/decision']),
     ),
   );
-  return new SummaryRecord(
+  return record(
     time,
+    text(event.requestURI),
+    hasRef ? text(ref.name) : undefined,
     typeof event.auditID === 'string' ? event.auditID : undefined,
     text(event.user?.username),
-    text(event.impersonatedUser?.username),
-    hasRef ? text(ref.name) : undefined,
-    text(event.requestURI),
     context,
   );
 }
@@ -176,23 +281,26 @@ export function summaryOf(r: SummaryRecord): EventSummary {
   const c = r.context;
   const summary: EventSummary = {};
   const time = r.time;
-  if (r.auditID !== undefined) summary.auditID = r.auditID;
+  const auditID = r.auditID;
+  if (auditID !== undefined) summary.auditID = auditID;
   if (time === time) summary.time = new Date(time).toISOString();
   if (c.stage !== undefined) summary.stage = c.stage;
   if (c.verb !== undefined) summary.verb = c.verb;
   if (r.user !== undefined) summary.user = r.user;
   if (c.groups !== undefined) summary.groups = [...c.groups];
-  if (r.impersonatedUser !== undefined) summary.impersonatedUser = r.impersonatedUser;
+  if (c.impersonatedUser !== undefined) summary.impersonatedUser = c.impersonatedUser;
   if (c.hasObjectRef) {
     const o: NonNullable<EventSummary['objectRef']> = {};
     if (c.resource !== undefined) o.resource = c.resource;
     if (c.subresource !== undefined) o.subresource = c.subresource;
     if (c.namespace !== undefined) o.namespace = c.namespace;
-    if (r.name !== undefined) o.name = r.name;
+    const name = r.name;
+    if (name !== undefined) o.name = name;
     if (c.apiGroup !== undefined) o.apiGroup = c.apiGroup;
     summary.objectRef = o;
   }
-  if (r.requestURI !== undefined) summary.requestURI = r.requestURI;
+  const requestURI = r.requestURI;
+  if (requestURI !== undefined) summary.requestURI = requestURI;
   if (c.sourceIP !== undefined) summary.sourceIP = c.sourceIP;
   if (c.userAgent !== undefined) summary.userAgent = c.userAgent;
   if (c.responseCode !== undefined) summary.responseCode = c.responseCode;

@@ -40,6 +40,11 @@ export interface PipelineOptions {
   scheduler?: SchedulerLike;
   /** Tracked keys per rule at most, in windows and in suppression. Default 100,000. */
   maxKeys?: number;
+  /**
+   * Tracked keys at most across all rules and stateful stages (windows, sequences, new terms,
+   * suppression), the oldest by event time dropped past it. Default 200,000 (see `detect`).
+   */
+  maxStateKeys?: number;
   /** Events sampled per alert. Default 10. */
   sampleSize?: number;
   /** Matches held for ordering at most. Default 1,000,000. */
@@ -121,6 +126,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ...(options.tick !== undefined ? { tick: options.tick } : {}),
       ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
       ...(options.maxKeys !== undefined ? { maxKeys: options.maxKeys } : {}),
+      ...(options.maxStateKeys !== undefined ? { maxStateKeys: options.maxStateKeys } : {}),
       ...(options.sampleSize !== undefined ? { sampleSize: options.sampleSize } : {}),
       ...(scheduler ? { scheduler } : {}),
     }),

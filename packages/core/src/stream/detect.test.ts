@@ -3,6 +3,7 @@ import { from, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { Alert, PipelineNotice } from '../alert/alert.js';
+import { alertId } from '../alert/alert-id.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { auditEvent } from '../testing/audit-event-builder.js';
 import { detect } from './detect.js';
@@ -180,6 +181,60 @@ describe('suppression and roll-up', () => {
     expect(final!.events).toHaveLength(10);
   });
 
+  it('gives every notice of an alert the id of its rule, key and first occurrence, late occurrences included', () => {
+    const byUserAndNamespace = testRule(
+      { name: 'exec-ns', suppress: { for: 600_000, forText: '10m', key: ['user.username', 'objectRef.namespace'] } },
+      (e) => e.objectRef?.subresource === 'exec',
+    );
+    // eve at 10 s opens the alert; her exec at 5 s arrives late (after 20 s, with no lateness allowed)
+    // and extends it backwards: the id stays that of the first occurrence.
+    const events = [execBy('eve', 10), execBy('eve', 20), execBy('eve', 5), { ...execBy('ann', 30), user: {} }];
+    for (const [rule, keyOf] of [
+      [exec, (user: string | null) => JSON.stringify([user])],
+      [byUserAndNamespace, (user: string | null) => JSON.stringify([user, 'default'])],
+    ] as const) {
+      const notices = run(events, [rule], { lateness: 0 });
+      const eve = notices.filter((n) => n.alert.key['user.username'] === 'eve');
+      expect(eve.map((n) => n.type)).toEqual(['alert', 'rollup', 'rollup', 'closed']);
+      const id = alertId(rule.spec.name, keyOf('eve'), T0 + 10_000);
+      expect(eve.every((n) => n.alert.id === id)).toBe(true);
+      expect(eve.at(-1)!.alert.firstSeen).toBe(new Date(T0 + 5_000).toISOString());
+      const nobody = notices.filter((n) => n.alert.key['user.username'] === null);
+      expect(nobody.map((n) => n.alert.id)).toEqual(Array(2).fill(alertId(rule.spec.name, keyOf(null), T0 + 30_000)));
+    }
+  });
+
+  it('sends the message rendered from the first event on every notice, whatever facts it reads', () => {
+    const messages = {
+      // Only facts a sample keeps: the open alert keeps no message and renders it from its sample.
+      kept: '{{user.username}} ran exec in {{objectRef.namespace}}/{{objectRef.name}} ({{count}})',
+      // A fact no sample keeps: the alert keeps the message it rendered from the event.
+      other: '{{objectRef.uid}} by {{user.username}}',
+      none: undefined,
+    };
+    for (const [name, message] of Object.entries(messages)) {
+      const rule = testRule(
+        { name, suppress: { for: 600_000, forText: '10m', key: ['user.username'] }, ...(message ? { message } : {}) },
+        (e) => e.objectRef?.subresource === 'exec',
+      );
+      const first = { ...execBy('eve', 0), objectRef: { ...execBy('eve', 0).objectRef, uid: 'u-1' } };
+      const later = { ...execBy('eve', 10), objectRef: { resource: 'pods', subresource: 'exec', name: 'other' } };
+      for (const sampleSize of [0, 1, 10]) {
+        const notices = run([first, later], [rule], { sampleSize });
+        const expected = {
+          kept: 'eve ran exec in default/web (1)',
+          other: 'u-1 by eve',
+          none: `${name}: create pods/exec default/web by eve`,
+        }[name];
+        expect(notices.map((n) => [n.type, n.alert.message])).toEqual([
+          ['alert', expected],
+          ['rollup', expected],
+          ['closed', expected],
+        ]);
+      }
+    }
+  });
+
   it('closes suppression keys once their window has passed, so they never count against the cap', () => {
     const close = createStreamStats();
     run([execBy('a', 0), execBy('b', 60)], [exec], { maxKeys: 1, lateness: 1000, stats: close });
@@ -217,6 +272,46 @@ describe('suppression and roll-up', () => {
         [660_000, 'closed'],
       ]);
     });
+  });
+});
+
+describe('key budget across rules', () => {
+  const exec = testRule(
+    { name: 'exec', suppress: { for: 600_000, forText: '10m', key: ['user.username'] } },
+    (e) => e.objectRef?.subresource === 'exec',
+  );
+  const execBy = (user: string, seconds: number) =>
+    auditEvent({
+      verb: 'create',
+      user: { username: user },
+      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web' },
+      at: T0 + seconds * 1000,
+      auditID: `${user}-${seconds}`,
+    });
+
+  it('drops the oldest key by event time of any rule past maxStateKeys, closing an open alert early, and counts it', () => {
+    const stats = createStreamStats();
+    const events = [secretRead('alice', 0), execBy('eve', 1), secretRead('bob', 2), execBy('ann', 3)];
+    // alice reads 4 more times: her first read was dropped from the window, so 5 reads never fire.
+    for (let s = 4; s < 8; s++) events.push(secretRead('alice', s));
+    const notices = run(events, [burst, exec], { maxStateKeys: 2, lateness: 0, stats });
+    expect(notices.filter((n) => n.type === 'alert').map((n) => n.alert.rule)).toEqual(['exec', 'exec']);
+    // bob's window took alice's (0 s); ann's alert closed eve's (1 s) at once; alice's new window then
+    // took bob's (2 s). Her later reads are in her window already: nothing more to drop.
+    expect(notices.map((n) => `${n.type} ${String(n.alert.key['user.username'])}`)).toEqual([
+      'alert eve',
+      'alert ann',
+      'closed eve',
+      'closed ann',
+    ]);
+    expect(stats.evicted).toBe(3);
+    // With room for every key, the same events keep alice's five reads in one window.
+    const roomy = run(events, [burst, exec], { lateness: 0 });
+    expect(roomy.filter((n) => n.type === 'alert').map((n) => n.alert.rule)).toEqual([
+      'exec',
+      'exec',
+      'secret-read-burst',
+    ]);
   });
 });
 

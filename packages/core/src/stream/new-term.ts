@@ -3,6 +3,7 @@ import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import type { RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
+import { mapsHolder, type KeyBudget } from './key-budget.js';
 import type { StreamStats } from './stream-stats.js';
 import type { Occurrence } from './threshold.js';
 
@@ -10,6 +11,8 @@ import type { Occurrence } from './threshold.js';
 export interface NewTermOptions {
   /** Terms remembered per rule at most; the least recently seen is forgotten past it. Default 100,000. */
   maxKeys?: number;
+  /** A total of keys shared with the other stateful stages (see `createKeyBudget`). */
+  budget?: KeyBudget;
   stats?: StreamStats;
 }
 
@@ -41,6 +44,14 @@ export function newTerm(
   return (source) =>
     new Observable<Occurrence | Watermark>((subscriber) => {
       const states = new Map<string, RuleState>();
+      const unregister = options.budget?.register(
+        mapsHolder(
+          states,
+          (state) => state.terms,
+          (seen) => seen,
+          () => stats && stats.evicted++,
+        ),
+      );
 
       const stateOf = (spec: RuleSpec): RuleState => {
         let state = states.get(spec.name);
@@ -77,9 +88,12 @@ export function newTerm(
         const isNew = seen === undefined || time - seen > history;
         if (seen !== undefined) {
           state.terms.delete(term);
-        } else if (state.terms.size >= maxKeys) {
-          state.terms.delete(state.terms.keys().next().value as string);
-          if (stats) stats.evicted++;
+        } else {
+          if (state.terms.size >= maxKeys) {
+            state.terms.delete(state.terms.keys().next().value as string);
+            if (stats) stats.evicted++;
+          }
+          options.budget?.reserve();
         }
         state.terms.set(term, seen === undefined ? time : Math.max(seen, time));
         if (isNew && time >= state.learnUntil) subscriber.next(occ);
@@ -96,7 +110,7 @@ export function newTerm(
         }
       };
 
-      return source.subscribe({
+      const subscription = source.subscribe({
         next(item) {
           if (item.kind === 'watermark') {
             expire(item.time);
@@ -110,5 +124,9 @@ export function newTerm(
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        subscription.unsubscribe();
+        unregister?.();
+      };
     });
 }

@@ -5,6 +5,7 @@ import { eventFactGetter } from '../event/resolve-fact.js';
 import type { CompiledRule } from '../rules/compile-rule-set.js';
 import type { RuleSpec } from '../rules/rule-file.js';
 import type { Watermark } from './event-time-order.js';
+import { mapsHolder, type KeyBudget } from './key-budget.js';
 import type { StreamStats } from './stream-stats.js';
 import { stateKey, type Occurrence } from './threshold.js';
 
@@ -14,6 +15,8 @@ export interface SequenceOptions {
   maxKeys?: number;
   /** Events kept as a sample per alert. Default 10. */
   sampleSize?: number;
+  /** A total of keys shared with the other stateful stages (see `createKeyBudget`). */
+  budget?: KeyBudget;
   stats?: StreamStats;
 }
 
@@ -29,6 +32,13 @@ interface Progress {
 interface KeyState {
   /** `stages[i]`: the sequence that has matched steps 0..i (the latest-starting one), for i < steps - 1. */
   readonly stages: Array<Progress | undefined>;
+}
+
+/** When a key last advanced: its latest step's time (`-Infinity` with none left). */
+function latestStep(entry: KeyState): number {
+  let latest = -Infinity;
+  for (const p of entry.stages) if (p !== undefined && p.last > latest) latest = p.last;
+  return latest;
 }
 
 interface RuleState {
@@ -64,6 +74,14 @@ export function sequence(
   return (source) =>
     new Observable<Occurrence | Watermark>((subscriber) => {
       const states = new Map<string, RuleState>();
+      const unregister = options.budget?.register(
+        mapsHolder(
+          states,
+          (state) => state.progress,
+          latestStep,
+          () => stats && stats.evicted++,
+        ),
+      );
 
       const stateOf = (spec: RuleSpec): RuleState => {
         let state = states.get(spec.name);
@@ -94,6 +112,7 @@ export function sequence(
             state.progress.delete(state.progress.keys().next().value as string);
             if (stats) stats.evicted++;
           }
+          options.budget?.reserve();
           entry = { stages: new Array<Progress | undefined>(state.keys.length - 1).fill(undefined) };
         }
         state.progress.set(key, entry);
@@ -173,7 +192,7 @@ export function sequence(
         }
       };
 
-      return source.subscribe({
+      const subscription = source.subscribe({
         next(item) {
           if (item.kind === 'watermark') {
             expire(item.time);
@@ -187,5 +206,9 @@ export function sequence(
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        subscription.unsubscribe();
+        unregister?.();
+      };
     });
 }

@@ -1,9 +1,10 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { summaryRecord, type SummaryRecord } from '../alert/summarize-event.js';
+import { SummaryRecord, summaryRecord } from '../alert/summarize-event.js';
 import type { AuditEvent } from '../event/audit-event.js';
 import { eventFactGetter } from '../event/resolve-fact.js';
 import type { CompiledRule } from '../rules/compile-rule-set.js';
 import type { Ordered, Watermark } from './event-time-order.js';
+import { mapsHolder, type KeyBudget } from './key-budget.js';
 import type { StreamStats } from './stream-stats.js';
 
 /** One firing of a rule for one key: a single match, or a threshold reached. */
@@ -33,6 +34,8 @@ export interface ThresholdOptions {
   maxKeys?: number;
   /** Events kept as a sample per alert. Default 10. */
   sampleSize?: number;
+  /** A total of keys shared with the other stateful stages (see `createKeyBudget`). */
+  budget?: KeyBudget;
   stats?: StreamStats;
 }
 
@@ -50,6 +53,23 @@ interface Group {
   samples: SummaryRecord | SummaryRecord[] | undefined;
 }
 
+/**
+ * What a key holds: most keys of high-cardinality traffic see one match in their window, and keep
+ * only its sample record (whose time is the match's) or, without samples, its time; a second match
+ * makes it a {@link Group}. The group object and its times array cost about 120 bytes more.
+ */
+type Held = Group | SummaryRecord | number;
+
+/** The time of a key's latest match. */
+const latestOf = (held: Held): number =>
+  typeof held === 'number' ? held : held instanceof SummaryRecord ? held.time : held.times[held.times.length - 1]!;
+
+/** A key held as one match becomes a group of one match. */
+const groupOf = (held: SummaryRecord | number): Group =>
+  typeof held === 'number'
+    ? { times: [held], head: 0, samples: undefined, values: undefined, valueCounts: undefined }
+    : { times: [held.time], head: 0, samples: held, values: undefined, valueCounts: undefined };
+
 interface RuleState {
   /** The groupBy and distinct facts the groups were made with (JSON). */
   readonly shape: string;
@@ -57,7 +77,7 @@ interface RuleState {
   within: number;
   readonly groupBy: ReadonlyArray<(e: AuditEvent) => unknown>;
   readonly distinct?: (e: AuditEvent) => unknown;
-  readonly groups: Map<string, Group>;
+  readonly groups: Map<string, Held>;
 }
 
 /** The key text of an event for some facts: JSON of their values, so `undefined` and `"undefined"` differ. */
@@ -98,6 +118,14 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
   return (source) =>
     new Observable<Occurrence | Watermark>((subscriber) => {
       const states = new Map<string, RuleState>();
+      const unregister = options.budget?.register(
+        mapsHolder(
+          states,
+          (state) => state.groups,
+          latestOf,
+          () => stats && stats.evicted++,
+        ),
+      );
 
       const stateOf = (rule: CompiledRule): RuleState => {
         let state = states.get(rule.name);
@@ -121,8 +149,8 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
       const expire = (watermark: number): void => {
         for (const [name, state] of states) {
           // Groups are kept least-recently-updated first, so the expired ones are at the front.
-          for (const [key, group] of state.groups) {
-            if (group.times[group.times.length - 1]! >= watermark - state.within) break;
+          for (const [key, held] of state.groups) {
+            if (latestOf(held) >= watermark - state.within) break;
             state.groups.delete(key);
           }
           if (state.groups.size === 0) states.delete(name);
@@ -147,15 +175,21 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         const state = stateOf(rule);
         state.within = spec.within;
         const key = stateKey(state.groupBy, event);
-        let group = state.groups.get(key);
-        if (group === undefined) {
+        const held = state.groups.get(key);
+        let group: Group;
+        if (held === undefined) {
           if (state.groups.size >= maxKeys) {
             const oldest = state.groups.keys().next().value as string;
             state.groups.delete(oldest);
             if (stats) stats.evicted++;
           }
-          // Most groups of high-cardinality traffic never see a second match: arrays of exactly one
-          // element (a push onto [] reserves 17) and a flat summary record with its time as a number.
+          options.budget?.reserve();
+          // One match that does not reach the threshold: the key holds its record or time alone.
+          if (state.distinct === undefined && spec.count > 1) {
+            state.groups.set(key, sampleSize > 0 ? summaryRecord(event, time) : time);
+            return;
+          }
+          // Arrays of exactly one element (a push onto [] reserves 17).
           group = {
             times: [time],
             head: 0,
@@ -170,6 +204,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
           }
           state.groups.set(key, group);
         } else {
+          group = typeof held === 'number' || held instanceof SummaryRecord ? groupOf(held) : held;
           state.groups.delete(key);
           state.groups.set(key, group);
           insert(group, time, state.distinct?.(event));
@@ -183,8 +218,8 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         const reached = group.valueCounts ? group.valueCounts.size >= spec.count : count >= spec.count;
         if (!reached) return;
         const firstSeen = group.times[group.head]!;
-        const held = group.samples;
-        const samples = (held === undefined ? [] : Array.isArray(held) ? held : [held])
+        const kept = group.samples;
+        const samples = (kept === undefined ? [] : Array.isArray(kept) ? kept : [kept])
           .filter((s) => s.time >= firstSeen)
           .sort((a, b) => a.time - b.time);
         state.groups.delete(key);
@@ -200,7 +235,7 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         });
       };
 
-      return source.subscribe({
+      const subscription = source.subscribe({
         next(item) {
           if (item.kind === 'watermark') {
             expire(item.time);
@@ -212,6 +247,10 @@ export function threshold(options: ThresholdOptions = {}): OperatorFunction<Orde
         error: (err) => subscriber.error(err),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        subscription.unsubscribe();
+        unregister?.();
+      };
     });
 }
 
