@@ -132,7 +132,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   liveCounter(
     registry,
     'kaudit_keys_evicted_total',
-    'Window and suppression keys dropped at the per-rule key cap.',
+    'Window, sequence, new-term and suppression keys dropped at a key cap (per rule, or all rules together).',
     () => stats.evicted,
   );
   liveCounter(registry, 'kaudit_redacted_total', 'Secret values replaced by redaction.', () => stats.redacted);

@@ -91,6 +91,7 @@ export async function runServer(settings: ServerSettings, deps: RunServerDeps): 
     tick: 1000,
     ...(settings.pipeline.lateness !== undefined ? { lateness: settings.pipeline.lateness } : {}),
     ...(settings.pipeline.maxKeys !== undefined ? { maxKeys: settings.pipeline.maxKeys } : {}),
+    ...(settings.pipeline.maxStateKeys !== undefined ? { maxStateKeys: settings.pipeline.maxStateKeys } : {}),
   });
   const metrics = createMetrics({ pipeline });
   metrics.ruleReload('ok', enabledRuleCount(initial));

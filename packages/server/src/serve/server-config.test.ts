@@ -56,7 +56,7 @@ server:
 rules:
   paths: [rules]
   profile: eks
-pipeline: { lateness: 2m, maxKeys: 1000 }
+pipeline: { lateness: 2m, maxKeys: 1000, maxStateKeys: 5000 }
 log: { level: warn }
 sinks:
   - id: out
@@ -83,7 +83,7 @@ describe('loadServerSettings', () => {
       requestTimeout: 30_000,
       redelivery: { window: 600_000, maxEntries: 5000 },
       rules: { paths: [join(dir, 'rules')], profile: 'eks', watch: true },
-      pipeline: { lateness: 120_000, maxKeys: 1000 },
+      pipeline: { lateness: 120_000, maxKeys: 1000, maxStateKeys: 5000 },
       log: { level: 'warn' },
       sinksFrom: 'file',
       config: {

@@ -40,7 +40,7 @@ export interface ServerSettings {
   /** Serve without authentication on a non-loopback address (explicit opt-out). */
   insecureNoAuth: boolean;
   rules: { paths: string[]; profile?: string; watch: boolean };
-  pipeline: { lateness?: number; maxKeys?: number };
+  pipeline: { lateness?: number; maxKeys?: number; maxStateKeys?: number };
   log: { level: LogLevel };
   /** Sinks, routes and delivery: the file's, or the seed's environment variables when the file names no sinks. */
   config: KauditConfig;
@@ -133,7 +133,7 @@ export const SERVER_CONFIG_SECTIONS = {
   pipeline: {
     type: 'object',
     additionalProperties: false,
-    properties: { lateness: duration, maxKeys: positiveInt },
+    properties: { lateness: duration, maxKeys: positiveInt, maxStateKeys: positiveInt },
   },
   log: {
     type: 'object',
@@ -405,7 +405,11 @@ export async function loadServerSettings(options: LoadServerSettingsOptions): Pr
       ...optional('profile', profile),
       watch: rulesFile.watch !== false,
     },
-    pipeline: { ...optional('lateness', lateness), ...optional('maxKeys', num(pipelineFile.maxKeys)) },
+    pipeline: {
+      ...optional('lateness', lateness),
+      ...optional('maxKeys', num(pipelineFile.maxKeys)),
+      ...optional('maxStateKeys', num(pipelineFile.maxStateKeys)),
+    },
     log: { level },
     config,
     sinksFrom: sinksInFile ? 'file' : 'environment',
