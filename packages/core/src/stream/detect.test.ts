@@ -153,20 +153,21 @@ describe('threshold windows', () => {
   });
 });
 
-describe('suppression and roll-up', () => {
-  const exec = testRule(
-    { name: 'exec', suppress: { for: 600_000, forText: '10m', key: ['user.username'] } },
-    (e) => e.objectRef?.subresource === 'exec',
-  );
-  const execBy = (user: string, seconds: number) =>
-    auditEvent({
-      verb: 'create',
-      user: { username: user },
-      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web' },
-      at: T0 + seconds * 1000,
-      auditID: `${user}-${seconds}`,
-    });
+/** Exec into a pod, suppressed per user for 10 minutes: the rule of the suppression and key-budget cases. */
+const exec = testRule(
+  { name: 'exec', suppress: { for: 600_000, forText: '10m', key: ['user.username'] } },
+  (e) => e.objectRef?.subresource === 'exec',
+);
+const execBy = (user: string, seconds: number) =>
+  auditEvent({
+    verb: 'create',
+    user: { username: user },
+    objectRef: { resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web' },
+    at: T0 + seconds * 1000,
+    auditID: `${user}-${seconds}`,
+  });
 
+describe('suppression and roll-up', () => {
   it('rolls 50 repeats into the first alert: one alert, 50 roll-ups, count 51', () => {
     const notices = run(
       Array.from({ length: 51 }, (_, i) => execBy('eve', i)),
@@ -276,19 +277,6 @@ describe('suppression and roll-up', () => {
 });
 
 describe('key budget across rules', () => {
-  const exec = testRule(
-    { name: 'exec', suppress: { for: 600_000, forText: '10m', key: ['user.username'] } },
-    (e) => e.objectRef?.subresource === 'exec',
-  );
-  const execBy = (user: string, seconds: number) =>
-    auditEvent({
-      verb: 'create',
-      user: { username: user },
-      objectRef: { resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web' },
-      at: T0 + seconds * 1000,
-      auditID: `${user}-${seconds}`,
-    });
-
   it('drops the oldest key by event time of any rule past maxStateKeys, closing an open alert early, and counts it', () => {
     const stats = createStreamStats();
     const events = [secretRead('alice', 0), execBy('eve', 1), secretRead('bob', 2), execBy('ann', 3)];
