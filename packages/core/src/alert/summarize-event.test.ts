@@ -3,7 +3,7 @@ import type { AuditEvent } from '../event/audit-event.js';
 import { auditEvent } from '../testing/audit-event-builder.js';
 import { auditFixtureFiles, fixtureEvents, skipWithoutFixtures } from '../testing/fixtures.js';
 import type { EventSummary } from './alert.js';
-import { packUuid, summarizeEvent, summaryOf, summaryRecord, unpackUuid } from './summarize-event.js';
+import { summarizeEvent, summaryOf, summaryRecord } from './summarize-event.js';
 
 /** The summary as it was made straight from the event before records: the reference. */
 function reference(event: AuditEvent, time: number): EventSummary {
@@ -88,25 +88,6 @@ describe('summarizeEvent', () => {
         expect(summarizeEvent(event, time)).toStrictEqual(reference(event, time));
       }
     }
-  });
-
-  it('packs exactly the lowercase UUIDs, and unpacks them to the same text', () => {
-    for (const id of [
-      '00000000-0000-0000-0000-000000000000',
-      'ffffffff-ffff-ffff-ffff-ffffffffffff',
-      crypto.randomUUID(),
-    ]) {
-      const packed = packUuid(id);
-      expect(packed).toHaveLength(16);
-      expect(unpackUuid(packed!)).toBe(id);
-    }
-    for (const id of [
-      'A0000000-0000-0000-0000-000000000000',
-      '00000000-0000-0000-0000-00000000000',
-      '00000000_0000-0000-0000-000000000000',
-      '',
-    ])
-      expect(packUuid(id)).toBeUndefined();
   });
 
   it('gives each summary its own group list, though records share one', () => {
