@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { seededRandom } from '../../packages/core/dist/testing/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,18 +31,6 @@ export function perfspecLines() {
   }
   const text = gunzipSync(readFileSync(PERFSPEC_FILE)).toString('utf8');
   return text.split('\n').filter((line) => line.length > 0);
-}
-
-/** A small deterministic PRNG (mulberry32), so every run measures the same synthetic events. */
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = (rnd, list) => list[Math.floor(rnd() * list.length)];
@@ -96,7 +85,7 @@ function podBody(rnd, name, ns) {
  * per event on average, the size the issue quotes for JSON.parse.
  */
 export function syntheticLines(count, seed = 7) {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const users = [
     'alice@example.com',
     'bob@example.com',

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer, type Http2Bindings, type HttpBindings } from '@hono/node-server';
 import { compileRuleSet, createPipeline, parseRuleSet, type Alert, type AuditEvent } from '@kaudit/core';
-import { auditEvent } from '@kaudit/core/testing';
+import { auditEvent, seededRandom } from '@kaudit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createApp } from './app/create-app.js';
 import { createApiServerClient, type AttemptRecord } from './testing/apiserver-client.js';
@@ -48,25 +48,13 @@ const rules = compileRuleSet(
   ]),
 );
 
-/** mulberry32: the same events and the same faults on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * 50,000 events 2 ms of event time apart (100 s in all, within the pipeline's 5-minute lateness, so
  * the order batches arrive in never changes a window): mostly pod reads, 1 % exec by the marker user,
  * 2 % configmap deletes by 30 users. Returns the alerts that must come out, exactly.
  */
 function workload() {
-  const rnd = random(5);
+  const rnd = seededRandom(5);
   const start = Date.parse('2026-11-26T10:00:00Z');
   const events: AuditEvent[] = [];
   const markers: string[] = [];
@@ -135,7 +123,7 @@ describe('API-server-like client against kaudit over a real socket, with faults'
     // Faults from a seeded PRNG, at most two per batch so none runs out of retries: 503 + Retry-After
     // before anything is read; a connection dropped after the events were pushed; an answer held until
     // the client gave up waiting (its timeout), also after the push. The last two make redeliveries.
-    const faultRandom = random(20261126);
+    const faultRandom = seededRandom(20261126);
     const faultsByBody = new Map<string, number>();
     const injected = { unavailable: 0, dropped: 0, slow: 0 };
     const processedThenFailed = new Set<string>();
@@ -183,7 +171,7 @@ describe('API-server-like client against kaudit over a real socket, with faults'
       // (the answer is held until the client gives up). Retry-After stays in whole seconds, as HTTP has it.
       timeout: 3000,
       backoff: { initial: 50 },
-      random: random(7),
+      random: seededRandom(7),
       onAttempt: (a) => attempts.push(a),
     });
     try {

@@ -12,3 +12,4 @@ export {
 } from './fixtures.js';
 export { auditEvent, type AuditEventInit } from './audit-event-builder.js';
 export { ruleTestSuite, type RuleTestSuite, type RuleTestSuiteCase } from '../rules/rule-tests-suite.js';
+export { seededRandom } from './seeded-random.js';
