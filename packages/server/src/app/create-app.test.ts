@@ -42,6 +42,20 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
+/**
+ * Sends the first 10 bytes of `body` and waits until the app counts the request in flight; the test
+ * finishes it with `slow.req.end(body.slice(10))`.
+ */
+async function holdInFlight(server: TestServer, body: string): Promise<ReturnType<typeof openRequest>> {
+  const slow = openRequest(server.url, { headers: { ...JSON_TYPE, 'Content-Length': Buffer.byteLength(body) } });
+  slow.req.write(body.slice(0, 10));
+  await until(
+    () => server.kapp.metrics.text(),
+    (text) => sample(text, 'kaudit_queue_depth{queue="in_flight_requests"}') === 1,
+  );
+  return slow;
+}
+
 /** A JSON answer of the app: counts, or an error code and message. */
 type Answer = Partial<AuditAnswer> & { error?: string; message?: string };
 const json = async (res: Response): Promise<Answer> => (await res.json()) as Answer;
@@ -256,12 +270,7 @@ describe('POST /audit under load and while draining', () => {
   it('answers 503 with Retry-After when maxConcurrent requests are in flight', async () => {
     const server = await start({ maxConcurrent: 1, retryAfter: 7 });
     const body = eventList(secretReads(3));
-    const slow = openRequest(server.url, { headers: { ...JSON_TYPE, 'Content-Length': Buffer.byteLength(body) } });
-    slow.req.write(body.slice(0, 10));
-    await until(
-      () => server.kapp.metrics.text(),
-      (text) => sample(text, 'kaudit_queue_depth{queue="in_flight_requests"}') === 1,
-    );
+    const slow = await holdInFlight(server, body);
     const refused = await post(server, eventList(secretReads(1)));
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('7');
@@ -307,12 +316,7 @@ describe('POST /audit under load and while draining', () => {
   it('drain(): new POSTs get 503 + Retry-After, requests in flight finish, then it resolves', async () => {
     const server = await start();
     const body = eventList(secretReads(3));
-    const slow = openRequest(server.url, { headers: { ...JSON_TYPE, 'Content-Length': Buffer.byteLength(body) } });
-    slow.req.write(body.slice(0, 10));
-    await until(
-      () => server.kapp.metrics.text(),
-      (text) => sample(text, 'kaudit_queue_depth{queue="in_flight_requests"}') === 1,
-    );
+    const slow = await holdInFlight(server, body);
     let drained = false;
     const draining = server.kapp.drain().then(() => (drained = true));
     const refused = await post(server, eventList(secretReads(1)));
